@@ -8,7 +8,7 @@ import dev.tlab.positional.PositionalKind;
  * The shape of a decoder-only Transformer. Validated on construction, so a bad value is reported
  * by its config key before any native memory is touched.
  *
- * @param vocabSize tokens in the vocabulary (taken from the tokenizer, not the YAML)
+ * @param vocabSize tokens in the vocabulary, taken from the tokenizer (0 until it is known)
  * @param layers number of Transformer blocks
  * @param heads attention heads per block
  * @param dModel residual stream width
@@ -40,8 +40,8 @@ public record ModelConfig(
         positive("model.heads", heads);
         positive("model.d_model", dModel);
         positive("model.context", context);
-        if (vocabSize < 1) {
-            throw new IllegalArgumentException("vocabulary size must be >= 1, got " + vocabSize);
+        if (vocabSize < 0) {
+            throw new IllegalArgumentException("vocabulary size must be >= 0, got " + vocabSize);
         }
         if (dModel % heads != 0) {
             throw new IllegalArgumentException(

@@ -1,0 +1,60 @@
+package dev.tlab.positional;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+import dev.tlab.layers.TokenEmbedding;
+
+/** GPT-2's trained position table: row {@code p} is added to the embedding at position p. */
+public class LearnedPositions extends AbstractBlock implements PositionalScheme {
+
+    private final long context;
+    private final Parameter weight;
+
+    public LearnedPositions(long context, long dModel) {
+        this.context = context;
+        weight =
+                addParameter(
+                        Parameter.builder()
+                                .setName("weight")
+                                .setType(Parameter.Type.WEIGHT)
+                                .optShape(new Shape(context, dModel))
+                                .optInitializer(new NormalInitializer(0.02f))
+                                .build());
+    }
+
+    @Override
+    public NDArray embed(ParameterStore ps, NDArray x, long offset) {
+        long length = x.getShape().get(1);
+        if (offset + length > context) {
+            throw new IllegalArgumentException(
+                    "sequence of "
+                            + (offset + length)
+                            + " tokens is longer than model.context ("
+                            + context
+                            + ")");
+        }
+        NDArray positions =
+                x.getManager()
+                        .arange(offset, offset + length, 1f, DataType.INT64, x.getDevice());
+        NDArray table = ps.getValue(weight, x.getDevice(), true);
+        return x.add(TokenEmbedding.lookup(positions, table));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(embed(ps, inputs.singletonOrThrow(), 0));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+}

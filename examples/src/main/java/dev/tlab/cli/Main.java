@@ -1,0 +1,51 @@
+package dev.tlab.cli;
+
+import dev.tlab.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code tlab}: train and sample small Transformers on the JVM. */
+@Command(
+        name = "tlab",
+        mixinStandardHelpOptions = true,
+        version = "tlab 0.1.0",
+        description = "Train small Transformers on the JVM (DJL + PyTorch), and sample from them.",
+        subcommands = {TrainCommand.class, SampleCommand.class, CommandLine.HelpCommand.class},
+        footer = {
+            "",
+            "Examples:",
+            "  tlab train configs/shakespeare-char.yaml",
+            "  tlab train configs/shakespeare-char.yaml --set train.steps=200 --set model.layers=2",
+            "  tlab sample runs/shakespeare-char --prompt \"ROMEO:\" --tokens 400"
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the tool; bad input becomes one clear line on stderr and exit code 2. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(
+                (e, commandLine, parseResult) -> {
+                    Throwable cause = e;
+                    while (cause != null && !(cause instanceof ConfigException)) {
+                        cause = cause.getCause();
+                    }
+                    if (cause != null) {
+                        commandLine.getErr().println("error: " + cause.getMessage());
+                        return 2;
+                    }
+                    throw e;
+                });
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.tlab.cli;
+
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.train.Trainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Train a model from a YAML run config.",
+            "Outputs go to <output.dir>/<name>/: config.resolved.yaml, metrics.jsonl (one JSON row per"
+                    + " logged step), checkpoints/step-NNNNNN/ (model.safetensors, optimizer.safetensors,"
+                    + " state.json) and samples.txt.",
+            "Every key, its default and allowed values: docs/CONFIG.md."
+        })
+final class TrainCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "Run config, e.g. configs/shakespeare-char.yaml.")
+    Path config;
+
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description = {
+                "Override one config key (repeatable), e.g. --set train.steps=200 --set train.betas=[0.9,0.95].",
+                "Values are read as YAML; an unknown key is an error that lists the valid ones."
+            })
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        RunConfig run = ConfigLoader.load(config, overrides);
+        boolean terminal = System.console() != null;
+        new Trainer(run, quiet ? null : System.err, terminal).fit();
+        return 0;
+    }
+}

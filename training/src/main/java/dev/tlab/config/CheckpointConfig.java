@@ -1,0 +1,14 @@
+package dev.tlab.config;
+
+/** How often to save, and how many step checkpoints to keep. */
+public record CheckpointConfig(int every, int keep) {
+
+    public CheckpointConfig {
+        if (every < 0) {
+            throw new ConfigException("checkpoint.every must be >= 0 (0 = only at the end), got " + every);
+        }
+        if (keep < 1) {
+            throw new ConfigException("checkpoint.keep must be >= 1, got " + keep);
+        }
+    }
+}

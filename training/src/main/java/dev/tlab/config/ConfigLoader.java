@@ -1,0 +1,232 @@
+package dev.tlab.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tlab.models.ModelConfig;
+import dev.tlab.norm.NormPlacement;
+import dev.tlab.norm.NormType;
+import dev.tlab.positional.PositionalKind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * YAML plus {@code --set key=value} overrides, merged onto the defaults, checked key by key, and
+ * turned into a {@link RunConfig}. Every error names the key, the file and the allowed values.
+ */
+public final class ConfigLoader {
+
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private ConfigLoader() {}
+
+    public static RunConfig load(Path file, List<String> overrides) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("config file not found: " + file);
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        String fileName = file.getFileName().toString();
+        String name = fileName.replaceFirst("\\.ya?ml$", "");
+        Path baseDir = file.toAbsolutePath().getParent();
+        return parse(text, file.toString(), baseDir, name, overrides);
+    }
+
+    /**
+     * @param source what to call the text in errors (usually its file name)
+     * @param baseDir the directory relative {@code data.path} values are resolved against
+     * @param defaultName the run name when the config does not set one
+     */
+    public static RunConfig parse(
+            String yamlText, String source, Path baseDir, String defaultName, List<String> overrides) {
+        ObjectNode merged = defaults();
+        JsonNode user = readYaml(yamlText, source);
+        if (user != null && !user.isNull() && !user.isMissingNode()) {
+            if (!user.isObject()) {
+                throw new ConfigException(source + ": the top level must be a mapping of keys");
+            }
+            merge(merged, (ObjectNode) user, "", source);
+        }
+        for (String override : overrides) {
+            applyOverride(merged, override);
+        }
+        if (merged.path("name").asText().isBlank()) {
+            merged.put("name", defaultName);
+        }
+        return build(merged, baseDir);
+    }
+
+    /** The defaults tree, a fresh copy each call. */
+    public static ObjectNode defaults() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.yaml")) {
+            return (ObjectNode) YAML.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode readYaml(String text, String source) {
+        try {
+            return YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            var where = e.getLocation();
+            throw new ConfigException(
+                    source
+                            + ": invalid YAML"
+                            + (where == null ? "" : " at line " + where.getLineNr())
+                            + ": "
+                            + e.getOriginalMessage());
+        }
+    }
+
+    /** Copies {@code user} over {@code base}; a key the base lacks is an error listing valid ones. */
+    private static void merge(ObjectNode base, ObjectNode user, String prefix, String source) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = user.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = prefix + field.getKey();
+            JsonNode current = base.get(field.getKey());
+            if (current == null) {
+                throw unknownKey(key, base, prefix, source);
+            }
+            JsonNode value = field.getValue();
+            if (current.isObject()) {
+                if (!value.isObject()) {
+                    throw new ConfigException(
+                            source + ": '" + key + "' is a section; expected keys "
+                                    + validKeys(current) + ", got " + value);
+                }
+                merge((ObjectNode) current, (ObjectNode) value, key + ".", source);
+            } else if (value.isObject()) {
+                throw new ConfigException(source + ": '" + key + "' takes a value, not a section");
+            } else {
+                base.set(field.getKey(), value);
+            }
+        }
+    }
+
+    private static void applyOverride(ObjectNode merged, String override) {
+        int eq = override.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigException("--set expects key=value, got '" + override + "'");
+        }
+        String key = override.substring(0, eq).trim();
+        String rawValue = override.substring(eq + 1);
+        JsonNode value =
+                rawValue.isBlank() ? TextNode.valueOf(rawValue) : readYaml(rawValue, "--set " + key);
+        ObjectNode patch = YAML.createObjectNode();
+        ObjectNode leaf = patch;
+        String[] parts = key.split("\\.");
+        for (int i = 0; i < parts.length - 1; i++) {
+            leaf = leaf.putObject(parts[i]);
+        }
+        leaf.set(parts[parts.length - 1], value);
+        merge(merged, patch, "", "--set " + override);
+    }
+
+    private static ConfigException unknownKey(String key, ObjectNode section, String prefix, String source) {
+        String where = prefix.isEmpty() ? "top-level keys" : "keys under '" + prefix.substring(0, prefix.length() - 1) + "'";
+        return new ConfigException(
+                source + ": unknown config key '" + key + "'; valid " + where + ": " + validKeys(section));
+    }
+
+    private static String validKeys(JsonNode section) {
+        List<String> names = new ArrayList<>();
+        section.fieldNames().forEachRemaining(names::add);
+        return String.join(", ", names);
+    }
+
+    private static RunConfig build(ObjectNode merged, Path baseDir) {
+        ConfigTree c = new ConfigTree(merged);
+        ModelConfig model;
+        try {
+            model =
+                    new ModelConfig(
+                            0,
+                            c.integer("model.layers"),
+                            c.integer("model.heads"),
+                            c.integer("model.d_model"),
+                            c.integer("model.d_ff"),
+                            c.integer("model.context"),
+                            c.number("model.dropout"),
+                            NormPlacement.parse(c.text("model.norm_placement")),
+                            NormType.parse(c.text("model.norm")),
+                            PositionalKind.parse(c.text("model.positional")),
+                            c.bool("model.tie_embeddings"),
+                            c.bool("model.bias"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+        double[] betas = c.numbers("train.betas", 2);
+        TrainConfig train =
+                new TrainConfig(
+                        c.integer("train.steps"),
+                        c.integer("train.batch_size"),
+                        c.integer("train.grad_accum"),
+                        c.number("train.lr"),
+                        c.number("train.min_lr"),
+                        c.integer("train.warmup"),
+                        c.integer("train.decay_steps"),
+                        c.number("train.weight_decay"),
+                        betas[0],
+                        betas[1],
+                        c.number("train.eps"),
+                        c.number("train.grad_clip"),
+                        c.integer("train.eval_every"),
+                        c.integer("train.eval_batches"),
+                        c.integer("train.log_every"),
+                        c.text("train.device"),
+                        c.text("train.precision"),
+                        c.longValue("train.seed"));
+        DataConfig data =
+                new DataConfig(
+                        resolveData(c.text("data.path"), baseDir),
+                        c.text("data.tokenizer"),
+                        c.number("data.val_fraction"));
+        CheckpointConfig checkpoint =
+                new CheckpointConfig(c.integer("checkpoint.every"), c.integer("checkpoint.keep"));
+        SampleConfig sample =
+                new SampleConfig(
+                        c.text("sample.prompt"),
+                        c.integer("sample.tokens"),
+                        c.number("sample.temperature"),
+                        c.integer("sample.top_k"));
+        String name = c.text("name");
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new ConfigException("name: use letters, digits, '.', '_' or '-', got '" + name + "'");
+        }
+        String resolved;
+        try {
+            resolved = YAML.writeValueAsString(merged);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return new RunConfig(
+                name, model, train, data, checkpoint, sample, Path.of(c.text("output.dir")), resolved);
+    }
+
+    /** Relative to the config file, falling back to the working directory. */
+    private static Path resolveData(String path, Path baseDir) {
+        Path given = Path.of(path);
+        if (given.isAbsolute() || baseDir == null) {
+            return given;
+        }
+        Path besideConfig = baseDir.resolve(given).normalize();
+        if (!Files.exists(besideConfig) && Files.exists(given)) {
+            return given.toAbsolutePath().normalize();
+        }
+        return besideConfig;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.tlab.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/** Typed reads from a merged config tree; every error names the dotted key. */
+final class ConfigTree {
+
+    private final ObjectNode root;
+
+    ConfigTree(ObjectNode root) {
+        this.root = root;
+    }
+
+    JsonNode node(String key) {
+        JsonNode node = root;
+        for (String part : key.split("\\.")) {
+            node = node.path(part);
+        }
+        if (node.isMissingNode()) {
+            throw new ConfigException(key + ": missing");
+        }
+        return node;
+    }
+
+    int integer(String key) {
+        JsonNode node = node(key);
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw new ConfigException(key + ": expected an integer, got " + describe(node));
+        }
+        return node.intValue();
+    }
+
+    long longValue(String key) {
+        JsonNode node = node(key);
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            throw new ConfigException(key + ": expected an integer, got " + describe(node));
+        }
+        return node.longValue();
+    }
+
+    double number(String key) {
+        JsonNode node = node(key);
+        if (!node.isNumber()) {
+            throw new ConfigException(key + ": expected a number, got " + describe(node));
+        }
+        return node.doubleValue();
+    }
+
+    boolean bool(String key) {
+        JsonNode node = node(key);
+        if (!node.isBoolean()) {
+            throw new ConfigException(key + ": expected true or false, got " + describe(node));
+        }
+        return node.booleanValue();
+    }
+
+    String text(String key) {
+        JsonNode node = node(key);
+        if (!node.isValueNode() || node.isNull()) {
+            throw new ConfigException(key + ": expected a string, got " + describe(node));
+        }
+        return node.asText();
+    }
+
+    double[] numbers(String key, int count) {
+        JsonNode node = node(key);
+        List<Double> values = new ArrayList<>();
+        if (node.isArray()) {
+            for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
+                JsonNode element = it.next();
+                if (!element.isNumber()) {
+                    values = null;
+                    break;
+                }
+                values.add(element.doubleValue());
+            }
+        }
+        if (values == null || values.size() != count) {
+            throw new ConfigException(
+                    key + ": expected a list of " + count + " numbers, got " + describe(node));
+        }
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static String describe(JsonNode node) {
+        return node.isTextual() ? "'" + node.asText() + "'" : node.toString();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.tlab.config;
+
+/** The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device and seed. */
+public record TrainConfig(
+        int steps,
+        int batchSize,
+        int gradAccum,
+        double lr,
+        double minLr,
+        int warmup,
+        int decaySteps,
+        double weightDecay,
+        double beta1,
+        double beta2,
+        double eps,
+        double gradClip,
+        int evalEvery,
+        int evalBatches,
+        int logEvery,
+        String device,
+        String precision,
+        long seed) {
+
+    public TrainConfig {
+        atLeast("train.steps", steps, 1);
+        atLeast("train.batch_size", batchSize, 1);
+        atLeast("train.grad_accum", gradAccum, 1);
+        atLeast("train.warmup", warmup, 0);
+        atLeast("train.decay_steps", decaySteps, 0);
+        atLeast("train.eval_every", evalEvery, 1);
+        atLeast("train.eval_batches", evalBatches, 1);
+        atLeast("train.log_every", logEvery, 1);
+        if (!(lr > 0)) {
+            throw new ConfigException("train.lr must be > 0, got " + lr);
+        }
+        if (!(minLr >= 0 && minLr <= lr)) {
+            throw new ConfigException("train.min_lr must be in [0, train.lr], got " + minLr);
+        }
+        if (!(weightDecay >= 0)) {
+            throw new ConfigException("train.weight_decay must be >= 0, got " + weightDecay);
+        }
+        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
+            throw new ConfigException(
+                    "train.betas must both be in [0, 1), got [" + beta1 + ", " + beta2 + "]");
+        }
+        if (!(eps > 0)) {
+            throw new ConfigException("train.eps must be > 0, got " + eps);
+        }
+        if (!(gradClip >= 0)) {
+            throw new ConfigException("train.grad_clip must be >= 0 (0 = off), got " + gradClip);
+        }
+        if (!device.matches("auto|cpu|gpu|gpu:\\d+")) {
+            throw new ConfigException(
+                    "train.device: unknown value '" + device + "'; allowed: auto, cpu, gpu, gpu:N");
+        }
+        if (!precision.equals("fp32")) {
+            throw new ConfigException(
+                    "train.precision: unsupported value '" + precision + "'; allowed: fp32");
+        }
+    }
+
+    /** Steps over which the cosine runs from lr down to min_lr. */
+    public int cosineEnd() {
+        return decaySteps > 0 ? decaySteps : steps;
+    }
+
+    public long tokensPerStep(int context) {
+        return (long) batchSize * gradAccum * context;
+    }
+
+    private static void atLeast(String key, long value, long min) {
+        if (value < min) {
+            throw new ConfigException(key + " must be >= " + min + ", got " + value);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.tlab.data;
+
+import java.util.SplittableRandom;
+
+/**
+ * Random windows of a token array. Batch {@code (step, micro)} is a pure function of the seed, so
+ * there is no sampler state to checkpoint, and a resumed run sees the batches it would have seen.
+ */
+public final class BatchSampler {
+
+    private final int[] tokens;
+    private final int batchSize;
+    private final int context;
+    private final long seed;
+
+    public BatchSampler(int[] tokens, int batchSize, int context, long seed) {
+        if (tokens.length < context + 1) {
+            throw new IllegalArgumentException(
+                    "need at least " + (context + 1) + " tokens, got " + tokens.length);
+        }
+        this.tokens = tokens;
+        this.batchSize = batchSize;
+        this.context = context;
+        this.seed = seed;
+    }
+
+    /** Inputs and next-token targets, row-major {@code [batchSize, context]}. */
+    public record Batch(long[] inputs, long[] targets, int batchSize, int context) {}
+
+    public Batch sample(long step, int micro) {
+        SplittableRandom random = new SplittableRandom(mix(seed, step, micro));
+        long[] inputs = new long[batchSize * context];
+        long[] targets = new long[batchSize * context];
+        int starts = tokens.length - context;
+        for (int row = 0; row < batchSize; row++) {
+            int start = random.nextInt(starts);
+            for (int t = 0; t < context; t++) {
+                inputs[row * context + t] = tokens[start + t];
+                targets[row * context + t] = tokens[start + t + 1];
+            }
+        }
+        return new Batch(inputs, targets, batchSize, context);
+    }
+
+    private static long mix(long seed, long step, int micro) {
+        long h = seed * 0x9E3779B97F4A7C15L + step;
+        h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + micro;
+        return h ^ (h >>> 29);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.tlab.metrics;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** One JSON object per line, flushed each write so a crashed run keeps its curve. */
+public final class MetricsLog implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final BufferedWriter out;
+
+    public MetricsLog(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            out = Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create metrics file " + file, e);
+        }
+    }
+
+    /** A row of step metrics; NaN values (e.g. no eval this step) are left out. */
+    public void write(long step, double lr, double trainLoss, double valLoss, double tokensPerSecond, double elapsedSeconds) {
+        ObjectNode row = JSON.createObjectNode();
+        row.put("step", step);
+        row.put("lr", lr);
+        putIfFinite(row, "train_loss", trainLoss);
+        putIfFinite(row, "val_loss", valLoss);
+        putIfFinite(row, "tokens_per_s", tokensPerSecond);
+        row.put("elapsed_s", Math.round(elapsedSeconds * 1000) / 1000.0);
+        try {
+            out.write(JSON.writeValueAsString(row));
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void putIfFinite(ObjectNode row, String key, double value) {
+        if (Double.isFinite(value)) {
+            row.put(key, value);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

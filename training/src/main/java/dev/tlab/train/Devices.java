@@ -1,0 +1,32 @@
+package dev.tlab.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import dev.tlab.config.ConfigException;
+
+/** The one place that turns {@code train.device} into a DJL device; nothing else asks the Engine. */
+public final class Devices {
+
+    private Devices() {}
+
+    public static Device resolve(String setting) {
+        int gpus = Engine.getInstance().getGpuCount();
+        if (setting.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (setting.equals("auto")) {
+            return gpus > 0 ? Device.gpu(0) : Device.cpu();
+        }
+        int id = setting.equals("gpu") ? 0 : Integer.parseInt(setting.substring("gpu:".length()));
+        if (id >= gpus) {
+            throw new ConfigException(
+                    "train.device: '"
+                            + setting
+                            + "' asked for, but "
+                            + (gpus == 0
+                                    ? "no CUDA GPU is visible to libtorch (build with -Pgpu to use CUDA libtorch)"
+                                    : "only " + gpus + " GPU(s) are visible"));
+        }
+        return Device.gpu(id);
+    }
+}

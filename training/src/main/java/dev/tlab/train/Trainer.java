@@ -1,0 +1,222 @@
+package dev.tlab.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.tlab.checkpoint.CheckpointState;
+import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.config.RunConfig;
+import dev.tlab.config.TrainConfig;
+import dev.tlab.data.BatchSampler;
+import dev.tlab.data.CharTokenizer;
+import dev.tlab.data.Corpus;
+import dev.tlab.data.TokenSplits;
+import dev.tlab.metrics.MetricsLog;
+import dev.tlab.metrics.ProgressBar;
+import dev.tlab.models.DecoderLM;
+import dev.tlab.models.ModelConfig;
+import dev.tlab.optim.AdamW;
+import dev.tlab.optim.GlobalNormClip;
+import dev.tlab.optim.LrSchedule;
+import dev.tlab.sample.Sampler;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Trains a decoder LM from a {@link RunConfig}. Each step runs inside an {@link NDScope}, so every
+ * array it creates is freed when it ends; the AdamW update runs after the scope, on arrays that
+ * live as long as the model.
+ */
+public final class Trainer {
+
+    private final RunConfig config;
+    private final PrintStream console;
+    private final boolean interactive;
+
+    /** What a finished run reports. */
+    public record Result(
+            Path runDir, long steps, double trainLoss, double valLoss, double tokensPerSecond, String sample) {}
+
+    /**
+     * @param console where progress goes, or null for a silent run
+     * @param interactive whether the console is a terminal (redraw the bar in place)
+     */
+    public Trainer(RunConfig config, PrintStream console, boolean interactive) {
+        this.config = config;
+        this.console = console;
+        this.interactive = interactive;
+    }
+
+    public Result fit() {
+        TrainConfig train = config.train();
+        String text = Corpus.read(config.data().path());
+        CharTokenizer tokenizer = CharTokenizer.fit(text);
+        TokenSplits splits = TokenSplits.split(tokenizer.encode(text), config.data().valFraction());
+        ModelConfig modelConfig = config.model().withVocabSize(tokenizer.vocabSize());
+        splits.requireWindow(modelConfig.context(), config.data().path().toString());
+        Device device = Devices.resolve(train.device());
+        Path runDir = config.runDir();
+        createRunDir(runDir);
+
+        Engine.getInstance().setRandomSeed((int) train.seed());
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            DecoderLM model = DecoderLM.create(modelConfig, manager);
+            Map<String, Parameter> parameters = model.namedParameters();
+            ParameterStore ps = new ParameterStore(manager, false);
+            AdamW optimizer = new AdamW(parameters, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
+            LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
+            BatchSampler trainBatches = new BatchSampler(splits.train(), train.batchSize(), modelConfig.context(), train.seed());
+            BatchSampler valBatches = new BatchSampler(splits.val(), train.batchSize(), modelConfig.context(), train.seed() + 1);
+
+            say(String.format(Locale.ROOT,
+                    "tlab: run '%s' on %s | %,d parameters | vocab %d | train %,d / val %,d tokens",
+                    config.name(), device, modelConfig.parameterCount(), tokenizer.vocabSize(),
+                    splits.train().length, splits.val().length));
+            say("AdamW groups: " + optimizer.describeGroups());
+            say("outputs: " + runDir.toAbsolutePath());
+
+            long tokensPerStep = train.tokensPerStep(modelConfig.context());
+            ProgressBar bar = console == null ? null : new ProgressBar(console, train.steps(), interactive);
+            double trainLoss = Double.NaN;
+            double valLoss = Double.NaN;
+            double bestVal = Double.NaN;
+            long start = System.nanoTime();
+            long windowStart = start;
+            long windowTokens = 0;
+            double tokensPerSecond = Double.NaN;
+            try (MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
+                for (long step = 0; step < train.steps(); step++) {
+                    long done = step + 1;
+                    boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
+                    boolean eval = done % train.evalEvery() == 0 || done == train.steps();
+                    double lr = schedule.at(step);
+                    double gradScale;
+                    try (NDScope ignored = new NDScope()) {
+                        NDArray loss = forwardBackward(model, ps, manager, trainBatches, step, train.gradAccum());
+                        gradScale = train.gradClip() > 0
+                                ? GlobalNormClip.factor(GlobalNormClip.norm(parameters.values()), train.gradClip())
+                                : 1.0;
+                        if (log) {
+                            trainLoss = loss.getFloat();
+                        }
+                    }
+                    optimizer.step(lr, gradScale);
+                    windowTokens += tokensPerStep;
+
+                    if (eval) {
+                        valLoss = evaluate(model, ps, manager, valBatches, train.evalBatches());
+                        bestVal = Double.isNaN(bestVal) ? valLoss : Math.min(bestVal, valLoss);
+                    }
+                    if (log || eval) {
+                        long now = System.nanoTime();
+                        tokensPerSecond = windowTokens / ((now - windowStart) / 1e9);
+                        double elapsed = (now - start) / 1e9;
+                        metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed);
+                        if (bar != null) {
+                            double eta = elapsed / done * (train.steps() - done);
+                            bar.update(done, trainLoss, valLoss, lr, tokensPerSecond, eta);
+                        }
+                        windowStart = now;
+                        windowTokens = 0;
+                    }
+                    boolean save = config.checkpoint().every() > 0 && done % config.checkpoint().every() == 0;
+                    if (save || done == train.steps()) {
+                        CheckpointState state = new CheckpointState(
+                                CheckpointState.FORMAT_VERSION, done, done * tokensPerStep, train.seed(),
+                                bestVal, tokenizer.vocab(), config.resolvedYaml(), Engine.getDjlVersion());
+                        Checkpoints.write(runDir.resolve("checkpoints"), parameters, optimizer.means(),
+                                optimizer.variances(), state, config.checkpoint().keep());
+                    }
+                }
+            }
+            double totalSeconds = (System.nanoTime() - start) / 1e9;
+            double meanTokensPerSecond = train.steps() * tokensPerStep / totalSeconds;
+            say(String.format(Locale.ROOT,
+                    "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s (mean)",
+                    train.steps(), ProgressBar.duration(totalSeconds), trainLoss, valLoss, meanTokensPerSecond));
+            String sample = writeSamples(runDir, new Sampler(model, ps, manager, tokenizer), train.seed());
+            return new Result(runDir, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample);
+        }
+    }
+
+    /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
+    private static NDArray forwardBackward(
+            DecoderLM model, ParameterStore ps, NDManager manager, BatchSampler sampler, long step, int accum) {
+        NDArray total = null;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            for (int micro = 0; micro < accum; micro++) {
+                BatchSampler.Batch batch = sampler.sample(step, micro);
+                NDArray inputs = toDevice(manager, batch.inputs(), batch);
+                NDArray targets = toDevice(manager, batch.targets(), batch);
+                NDArray loss = LmLoss.crossEntropy(model.forward(ps, inputs, true), targets).div(accum);
+                collector.backward(loss);
+                NDArray detached = loss.stopGradient();
+                total = total == null ? detached : total.add(detached);
+            }
+        }
+        return total;
+    }
+
+    /** Mean validation loss over a fixed set of batches, so evals are comparable across steps. */
+    static double evaluate(DecoderLM model, ParameterStore ps, NDManager manager, BatchSampler sampler, int batches) {
+        try (NDScope ignored = new NDScope()) {
+            NDArray sum = null;
+            for (int i = 0; i < batches; i++) {
+                BatchSampler.Batch batch = sampler.sample(i, 0);
+                NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), false);
+                NDArray loss = LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
+                sum = sum == null ? loss : sum.add(loss);
+            }
+            return sum.getFloat() / batches;
+        }
+    }
+
+    private static NDArray toDevice(NDManager manager, long[] values, BatchSampler.Batch batch) {
+        return manager.create(values, new Shape(batch.batchSize(), batch.context()));
+    }
+
+    private String writeSamples(Path runDir, Sampler sampler, long seed) {
+        var s = config.sample();
+        if (s.tokens() == 0) {
+            return "";
+        }
+        String greedy = sampler.generate(s.prompt(), s.tokens(), 0, 0, seed);
+        String sampled = sampler.generate(s.prompt(), s.tokens(), s.temperature(), s.topK(), seed);
+        String report = "=== greedy ===\n" + greedy + "\n\n=== temperature " + s.temperature()
+                + ", top-k " + s.topK() + " ===\n" + sampled + "\n";
+        try {
+            Files.writeString(runDir.resolve("samples.txt"), report);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        say("\n" + report);
+        return sampled;
+    }
+
+    private void createRunDir(Path runDir) {
+        try {
+            Files.createDirectories(runDir);
+            Files.writeString(runDir.resolve("config.resolved.yaml"), config.resolvedYaml());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create run directory " + runDir, e);
+        }
+    }
+
+    private void say(String line) {
+        if (console != null) {
+            console.println(line);
+            console.flush();
+        }
+    }
+}
