@@ -43,6 +43,13 @@ public final class Trainer {
     private final RunConfig config;
     private final PrintStream console;
     private final boolean interactive;
+    private StepListener listener = (done, manager) -> {};
+
+    /** Called after every optimizer step, with the manager that owns the model. */
+    @FunctionalInterface
+    public interface StepListener {
+        void afterStep(long done, NDManager manager);
+    }
 
     /** What a finished run reports. */
     public record Result(
@@ -56,6 +63,11 @@ public final class Trainer {
         this.config = config;
         this.console = console;
         this.interactive = interactive;
+    }
+
+    public Trainer onStep(StepListener listener) {
+        this.listener = listener;
+        return this;
     }
 
     public Result fit() {
@@ -138,6 +150,7 @@ public final class Trainer {
                         Checkpoints.write(runDir.resolve("checkpoints"), parameters, optimizer.means(),
                                 optimizer.variances(), state, config.checkpoint().keep());
                     }
+                    listener.afterStep(done, manager);
                 }
             }
             double totalSeconds = (System.nanoTime() - start) / 1e9;

@@ -1,0 +1,115 @@
+package dev.tlab.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tlab.norm.NormPlacement;
+import dev.tlab.norm.NormType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir Path dir;
+
+    private static RunConfig parse(String yaml, String... overrides) {
+        return ConfigLoader.parse(yaml, "test.yaml", Path.of("."), "test", List.of(overrides));
+    }
+
+    private static String error(String yaml, String... overrides) {
+        return assertThrows(ConfigException.class, () -> parse(yaml, overrides)).getMessage();
+    }
+
+    @Test
+    void shippedConfigIsTheBabyGpt() {
+        RunConfig run = ConfigLoader.load(Path.of("../configs/shakespeare-char.yaml"), List.of());
+        assertEquals("shakespeare-char", run.name());
+        assertEquals(4, run.model().layers());
+        assertEquals(128, run.model().dModel());
+        assertEquals(64, run.model().context());
+        assertEquals(12, run.train().batchSize());
+        assertEquals(2000, run.train().steps());
+        assertEquals(0.99, run.train().beta2());
+        assertTrue(Files.isRegularFile(run.data().path()), "shipped corpus at " + run.data().path());
+    }
+
+    @Test
+    void unknownKeyListsTheValidKeys() {
+        String message = error("model:\n  dmodel: 64\n");
+        assertTrue(message.contains("unknown config key 'model.dmodel'"), message);
+        assertTrue(message.contains("layers, heads, d_model, d_ff, context"), message);
+        assertTrue(message.contains("test.yaml"), message);
+    }
+
+    @Test
+    void unknownTopLevelSectionListsTheSections() {
+        String message = error("optimizer:\n  lr: 1\n");
+        assertTrue(message.contains("'optimizer'") && message.contains("model, train, data"), message);
+    }
+
+    @Test
+    void widthNotDivisibleByHeadsIsNamed() {
+        String message = error("model:\n  d_model: 100\n  heads: 3\n");
+        assertTrue(message.contains("model.d_model (100) must be divisible by model.heads (3)"), message);
+    }
+
+    @Test
+    void wrongTypeNamesTheKey() {
+        String message = error("train:\n  lr: fast\n");
+        assertEquals("train.lr: expected a number, got 'fast'", message);
+    }
+
+    @Test
+    void unknownEnumValueListsAllowedValues() {
+        String message = error("model:\n  norm_placement: middle\n");
+        assertTrue(message.contains("model.norm_placement") && message.contains("pre, post"), message);
+    }
+
+    @Test
+    void unsupportedPrecisionIsRejected() {
+        assertTrue(error("train:\n  precision: bf16\n").contains("train.precision"));
+    }
+
+    @Test
+    void overridesApplyAsYamlValues() {
+        RunConfig run = parse("model:\n  layers: 2\n", "model.layers=3", "train.betas=[0.8, 0.95]", "model.norm=rmsnorm", "model.norm_placement=post");
+        assertEquals(3, run.model().layers());
+        assertEquals(0.8, run.train().beta1());
+        assertEquals(0.95, run.train().beta2());
+        assertEquals(NormType.RMSNORM, run.model().norm());
+        assertEquals(NormPlacement.POST, run.model().normPlacement());
+        assertTrue(run.resolvedYaml().contains("layers: 3"), run.resolvedYaml());
+    }
+
+    @Test
+    void overrideOfUnknownKeyIsAnError() {
+        String message = error("", "train.stepz=3");
+        assertTrue(message.contains("unknown config key 'train.stepz'") && message.contains("steps"), message);
+    }
+
+    @Test
+    void malformedYamlNamesTheFileAndLine() {
+        String message = error("model:\n  layers: [1\n");
+        assertTrue(message.startsWith("test.yaml: invalid YAML at line"), message);
+    }
+
+    @Test
+    void missingConfigFileIsNamed() {
+        var e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml"), List.of()));
+        assertTrue(e.getMessage().contains("nope.yaml"));
+    }
+
+    @Test
+    void relativeDataPathIsResolvedAgainstTheConfigFile() throws Exception {
+        Files.writeString(dir.resolve("corpus.txt"), "hello");
+        Path config = dir.resolve("run.yaml");
+        Files.writeString(config, "data:\n  path: corpus.txt\n");
+        RunConfig run = ConfigLoader.load(config, List.of());
+        assertEquals(dir.resolve("corpus.txt").toAbsolutePath(), run.data().path());
+        assertEquals("run", run.name());
+    }
+}
