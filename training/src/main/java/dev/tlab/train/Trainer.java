@@ -17,6 +17,7 @@ import dev.tlab.data.BatchSampler;
 import dev.tlab.data.CharTokenizer;
 import dev.tlab.data.Corpus;
 import dev.tlab.data.TokenSplits;
+import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
 import dev.tlab.metrics.ProgressBar;
 import dev.tlab.models.DecoderLM;
@@ -104,14 +105,17 @@ public final class Trainer {
             double valLoss = Double.NaN;
             double bestVal = Double.NaN;
             long start = System.nanoTime();
-            long windowStart = start;
+            long windowNanos = 0;
+            long trainNanos = 0;
             long windowTokens = 0;
             double tokensPerSecond = Double.NaN;
+            LossPlot plot = new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)");
             try (MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
                 for (long step = 0; step < train.steps(); step++) {
                     long done = step + 1;
                     boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
                     boolean eval = done % train.evalEvery() == 0 || done == train.steps();
+                    long stepStart = System.nanoTime();
                     double lr = schedule.at(step);
                     double gradScale;
                     try (NDScope ignored = new NDScope()) {
@@ -124,6 +128,10 @@ public final class Trainer {
                         }
                     }
                     optimizer.step(lr, gradScale);
+                    // Throughput counts training steps only, not evaluation or checkpoints.
+                    long stepNanos = System.nanoTime() - stepStart;
+                    windowNanos += stepNanos;
+                    trainNanos += stepNanos;
                     windowTokens += tokensPerStep;
 
                     if (eval) {
@@ -131,15 +139,18 @@ public final class Trainer {
                         bestVal = Double.isNaN(bestVal) ? valLoss : Math.min(bestVal, valLoss);
                     }
                     if (log || eval) {
-                        long now = System.nanoTime();
-                        tokensPerSecond = windowTokens / ((now - windowStart) / 1e9);
-                        double elapsed = (now - start) / 1e9;
+                        tokensPerSecond = windowTokens / (windowNanos / 1e9);
+                        double elapsed = (System.nanoTime() - start) / 1e9;
                         metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed);
+                        plot.add("train", done, trainLoss);
+                        if (eval) {
+                            plot.add("val", done, valLoss);
+                        }
                         if (bar != null) {
                             double eta = elapsed / done * (train.steps() - done);
                             bar.update(done, trainLoss, valLoss, lr, tokensPerSecond, eta);
                         }
-                        windowStart = now;
+                        windowNanos = 0;
                         windowTokens = 0;
                     }
                     boolean save = config.checkpoint().every() > 0 && done % config.checkpoint().every() == 0;
@@ -153,11 +164,13 @@ public final class Trainer {
                     listener.afterStep(done, manager);
                 }
             }
+            plot.write(runDir.resolve("loss.png"));
             double totalSeconds = (System.nanoTime() - start) / 1e9;
-            double meanTokensPerSecond = train.steps() * tokensPerStep / totalSeconds;
+            double meanTokensPerSecond = train.steps() * tokensPerStep / (trainNanos / 1e9);
             say(String.format(Locale.ROOT,
-                    "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s (mean)",
-                    train.steps(), ProgressBar.duration(totalSeconds), trainLoss, valLoss, meanTokensPerSecond));
+                    "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s in training steps, %,.0f overall",
+                    train.steps(), ProgressBar.duration(totalSeconds), trainLoss, valLoss, meanTokensPerSecond,
+                    train.steps() * tokensPerStep / totalSeconds));
             String sample = writeSamples(runDir, new Sampler(model, ps, manager, tokenizer), train.seed());
             return new Result(runDir, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample);
         }

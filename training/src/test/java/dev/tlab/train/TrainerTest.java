@@ -55,6 +55,8 @@ class TrainerTest {
         }
         assertTrue(Files.readString(result.runDir().resolve("samples.txt")).contains("=== greedy ==="));
         assertTrue(Files.isRegularFile(result.runDir().resolve("config.resolved.yaml")));
+        var plot = javax.imageio.ImageIO.read(result.runDir().resolve("loss.png").toFile());
+        assertEquals(800, plot.getWidth());
     }
 
     /** A small, fast run on a slice of the shipped corpus. */
