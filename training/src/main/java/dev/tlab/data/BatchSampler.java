@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
  * Random windows of a token array. Batch {@code (step, micro)} is a pure function of the seed, so
  * there is no sampler state to checkpoint, and a resumed run sees the batches it would have seen.
  */
-public final class BatchSampler {
+public final class BatchSampler implements BatchSource {
 
     private final int[] tokens;
     private final int batchSize;
@@ -27,6 +27,7 @@ public final class BatchSampler {
     /** Inputs and next-token targets, row-major {@code [batchSize, context]}. */
     public record Batch(long[] inputs, long[] targets, int batchSize, int context) {}
 
+    @Override
     public Batch sample(long step, int micro) {
         SplittableRandom random = new SplittableRandom(mix(seed, step, micro));
         long[] inputs = new long[batchSize * context];

@@ -14,6 +14,7 @@ import dev.tlab.checkpoint.Checkpoints;
 import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
 import dev.tlab.data.BatchSampler;
+import dev.tlab.data.BatchSource;
 import dev.tlab.data.CharTokenizer;
 import dev.tlab.data.Corpus;
 import dev.tlab.data.TokenSplits;
@@ -177,8 +178,8 @@ public final class Trainer {
     }
 
     /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
-    private static NDArray forwardBackward(
-            DecoderLM model, ParameterStore ps, NDManager manager, BatchSampler sampler, long step, int accum) {
+    static NDArray forwardBackward(
+            DecoderLM model, ParameterStore ps, NDManager manager, BatchSource sampler, long step, int accum) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
