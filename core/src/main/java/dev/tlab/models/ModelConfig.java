@@ -109,4 +109,13 @@ public record ModelConfig(
         }
         return total;
     }
+
+    /**
+     * Training FLOPs per token, as nanoGPT's {@code estimate_mfu} (PaLM appendix B): 6 per
+     * parameter (forward and backward), position table excluded, plus attention's 12 L d T.
+     */
+    public double trainingFlopsPerToken() {
+        long positionTable = positional == PositionalKind.LEARNED ? (long) context * dModel : 0;
+        return 6.0 * (parameterCount() - positionTable) + 12.0 * layers * dModel * context;
+    }
 }

@@ -49,6 +49,13 @@ class DecoderLMTest {
     }
 
     @Test
+    void trainingFlopsFollowNanoGptEstimate() {
+        ModelConfig baby = new ModelConfig(65, 4, 4, 128, 0, 64, 0, NormPlacement.PRE, NormType.LAYERNORM, PositionalKind.LEARNED, true, true);
+        long withoutPositions = baby.parameterCount() - 64 * 128;
+        assertEquals(6.0 * withoutPositions + 12.0 * 4 * 128 * 64, baby.trainingFlopsPerToken());
+    }
+
+    @Test
     void parametersHaveStableReadableNames() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, ?> names = DecoderLM.create(Models.tiny(), manager).namedParameters();

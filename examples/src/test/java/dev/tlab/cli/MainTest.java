@@ -63,6 +63,18 @@ class MainTest {
     }
 
     @Test
+    void benchReportsPeakTokensPerSecondAndMfu() {
+        Outcome bench = run("bench", "../configs/shakespeare-char.yaml", "--steps", "3", "--matmul-size", "128",
+                "--set", "model.layers=1", "--set", "model.d_model=32", "--set", "train.device=cpu");
+        assertEquals(0, bench.code(), bench.err());
+        for (String line : new String[] {"matmul peak", "tokens/s", "FLOPs/token", "MFU"}) {
+            assertTrue(bench.out().contains(line), bench.out());
+        }
+        double mfu = Double.parseDouble(bench.out().replaceAll("(?s).*MFU\\s+([0-9.]+)%.*", "$1"));
+        assertTrue(mfu > 0 && mfu < 100, "MFU " + mfu);
+    }
+
+    @Test
     void trainsAndSamplesEndToEnd() throws Exception {
         Outcome train = run("train", "../configs/shakespeare-char.yaml", "-q",
                 "--set", "output.dir=" + dir, "--set", "name=cli", "--set", "train.steps=4",

@@ -55,7 +55,8 @@ public final class Trainer {
 
     /** What a finished run reports. */
     public record Result(
-            Path runDir, long steps, double trainLoss, double valLoss, double tokensPerSecond, String sample) {}
+            Path runDir, ModelConfig model, long steps, double trainLoss, double valLoss, double tokensPerSecond,
+            String sample) {}
 
     /**
      * @param console where progress goes, or null for a silent run
@@ -173,7 +174,7 @@ public final class Trainer {
                     train.steps(), ProgressBar.duration(totalSeconds), trainLoss, valLoss, meanTokensPerSecond,
                     train.steps() * tokensPerStep / totalSeconds));
             String sample = writeSamples(runDir, new Sampler(model, ps, manager, tokenizer), train.seed());
-            return new Result(runDir, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample);
+            return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample);
         }
     }
 
