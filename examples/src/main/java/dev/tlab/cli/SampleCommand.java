@@ -37,9 +37,7 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!device.matches("auto|cpu|gpu|gpu:\\d+")) {
-            throw new dev.tlab.config.ConfigException("--device: unknown value '" + device + "'; allowed: auto, cpu, gpu, gpu:N");
-        }
+        Devices.check("--device", device);
         if (tokens < 0 || temperature < 0 || topK < 0) {
             throw new dev.tlab.config.ConfigException("--tokens, --temperature and --top-k must be >= 0");
         }

@@ -49,10 +49,7 @@ public record TrainConfig(
         if (!(gradClip >= 0)) {
             throw new ConfigException("train.grad_clip must be >= 0 (0 = off), got " + gradClip);
         }
-        if (!device.matches("auto|cpu|gpu|gpu:\\d+")) {
-            throw new ConfigException(
-                    "train.device: unknown value '" + device + "'; allowed: auto, cpu, gpu, gpu:N");
-        }
+        dev.tlab.train.Devices.check("train.device", device);
         if (!precision.equals("fp32")) {
             throw new ConfigException(
                     "train.precision: unsupported value '" + precision + "'; allowed: fp32");

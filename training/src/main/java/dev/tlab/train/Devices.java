@@ -9,7 +9,15 @@ public final class Devices {
 
     private Devices() {}
 
+    /** Rejects a setting that is not {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}. */
+    public static void check(String key, String setting) {
+        if (!setting.matches("auto|cpu|gpu|gpu:\\d+")) {
+            throw new ConfigException(key + ": unknown value '" + setting + "'; allowed: auto, cpu, gpu, gpu:N");
+        }
+    }
+
     public static Device resolve(String setting) {
+        check("device", setting);
         int gpus = Engine.getInstance().getGpuCount();
         if (setting.equals("cpu")) {
             return Device.cpu();

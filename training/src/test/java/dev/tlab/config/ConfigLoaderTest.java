@@ -70,6 +70,11 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void unknownDeviceListsTheChoices() {
+        assertEquals("train.device: unknown value 'tpu'; allowed: auto, cpu, gpu, gpu:N", error("train:\n  device: tpu\n"));
+    }
+
+    @Test
     void unsupportedPrecisionIsRejected() {
         assertTrue(error("train:\n  precision: bf16\n").contains("train.precision"));
     }
