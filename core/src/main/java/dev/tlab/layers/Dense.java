@@ -31,21 +31,11 @@ public class Dense extends AbstractBlock {
         this.outFeatures = outFeatures;
         weight =
                 addParameter(
-                        Parameter.builder()
-                                .setName("weight")
-                                .setType(Parameter.Type.WEIGHT)
-                                .optShape(new Shape(outFeatures, inFeatures))
-                                .optInitializer(new NormalInitializer((float) initStd))
-                                .build());
+                        Params.of("weight", Parameter.Type.WEIGHT, new Shape(outFeatures, inFeatures), new NormalInitializer((float) initStd)));
         bias =
                 withBias
                         ? addParameter(
-                                Parameter.builder()
-                                        .setName("bias")
-                                        .setType(Parameter.Type.BIAS)
-                                        .optShape(new Shape(outFeatures))
-                                        .optInitializer(Initializer.ZEROS)
-                                        .build())
+                                Params.of("bias", Parameter.Type.BIAS, new Shape(outFeatures), Initializer.ZEROS))
                         : null;
     }
 

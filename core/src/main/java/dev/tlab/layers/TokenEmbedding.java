@@ -20,12 +20,7 @@ public class TokenEmbedding extends AbstractBlock {
         this.dModel = dModel;
         weight =
                 addParameter(
-                        Parameter.builder()
-                                .setName("weight")
-                                .setType(Parameter.Type.WEIGHT)
-                                .optShape(new Shape(vocabSize, dModel))
-                                .optInitializer(new NormalInitializer(0.02f))
-                                .build());
+                        Params.of("weight", Parameter.Type.WEIGHT, new Shape(vocabSize, dModel), new NormalInitializer(0.02f)));
     }
 
     public NDArray forward(ParameterStore ps, NDArray tokens) {

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import dev.tlab.layers.Params;
 
 /**
  * LayerNorm or RMSNorm over the last axis, with a learned gain ({@code weight}) and, for
@@ -27,21 +28,11 @@ public class Norm extends AbstractBlock {
         this.features = features;
         weight =
                 addParameter(
-                        Parameter.builder()
-                                .setName("weight")
-                                .setType(Parameter.Type.GAMMA)
-                                .optShape(new Shape(features))
-                                .optInitializer(Initializer.ONES)
-                                .build());
+                        Params.of("weight", Parameter.Type.GAMMA, new Shape(features), Initializer.ONES));
         bias =
                 type == NormType.LAYERNORM && withBias
                         ? addParameter(
-                                Parameter.builder()
-                                        .setName("bias")
-                                        .setType(Parameter.Type.BETA)
-                                        .optShape(new Shape(features))
-                                        .optInitializer(Initializer.ZEROS)
-                                        .build())
+                                Params.of("bias", Parameter.Type.BETA, new Shape(features), Initializer.ZEROS))
                         : null;
     }
 

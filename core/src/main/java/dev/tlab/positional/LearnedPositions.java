@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import dev.tlab.layers.Params;
 import dev.tlab.layers.TokenEmbedding;
 
 /** GPT-2's trained position table: row {@code p} is added to the embedding at position p. */
@@ -21,12 +22,7 @@ public class LearnedPositions extends AbstractBlock implements PositionalScheme 
         this.context = context;
         weight =
                 addParameter(
-                        Parameter.builder()
-                                .setName("weight")
-                                .setType(Parameter.Type.WEIGHT)
-                                .optShape(new Shape(context, dModel))
-                                .optInitializer(new NormalInitializer(0.02f))
-                                .build());
+                        Params.of("weight", Parameter.Type.WEIGHT, new Shape(context, dModel), new NormalInitializer(0.02f)));
     }
 
     @Override
