@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -12,13 +12,13 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.tlab.layers.Dense;
 import dev.tlab.layers.Dropout;
+import dev.tlab.layers.TableCache;
 import dev.tlab.positional.PositionalScheme;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Multi-head self-attention with one fused QKV projection:
- * {@code softmax(q k^T / sqrt(d_head) + mask + bias) v}, then an output projection.
+ * Multi-head attention, {@code softmax(q k^T / sqrt(d_head) + masks + bias) v}, then an output
+ * projection. Self-attention projects q, k and v in one fused matmul ({@code qkv}); cross-attention
+ * projects q from the decoder ({@code q}) and k, v from the encoder output ({@code kv}).
  */
 public class MultiHeadAttention extends AbstractBlock {
 
@@ -29,21 +29,19 @@ public class MultiHeadAttention extends AbstractBlock {
     private final double dropout;
     private final PositionalScheme positional;
     private final Dense qkv;
+    private final Dense q;
+    private final Dense kv;
     private final Dense proj;
-    /** Additive causal masks by (device, length); built once, they outlive every step scope. */
-    private final Map<String, NDArray> causalMasks = new ConcurrentHashMap<>();
+    private final TableCache masks = new TableCache();
 
     /**
+     * @param cross whether keys and values come from a separate memory (cross-attention)
+     * @param positional the scheme's rotate and bias hooks (cross-attention has none)
      * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
      */
     public MultiHeadAttention(
-            long dModel,
-            int heads,
-            boolean causal,
-            double dropout,
-            boolean bias,
-            PositionalScheme positional,
-            double projInitStd) {
+            long dModel, int heads, boolean causal, boolean cross, double dropout, boolean bias,
+            PositionalScheme positional, double projInitStd) {
         if (dModel % heads != 0) {
             throw new IllegalArgumentException(
                     "model.d_model (" + dModel + ") must be divisible by model.heads (" + heads + ")");
@@ -54,58 +52,112 @@ public class MultiHeadAttention extends AbstractBlock {
         this.causal = causal;
         this.dropout = dropout;
         this.positional = positional;
-        this.qkv = addChildBlock("qkv", new Dense(dModel, 3 * dModel, 0.02, bias));
-        this.proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
+        if (cross) {
+            qkv = null;
+            q = addChildBlock("q", new Dense(dModel, dModel, 0.02, bias));
+            kv = addChildBlock("kv", new Dense(dModel, 2 * dModel, 0.02, bias));
+        } else {
+            qkv = addChildBlock("qkv", new Dense(dModel, 3 * dModel, 0.02, bias));
+            q = null;
+            kv = null;
+        }
+        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
     }
 
-    /** {@code x [B, T, C]} to {@code [B, T, C]}. */
+    /** Self-attention over {@code x [B, T, C]}, no cache, no padding. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return forward(ps, x, null, null, null, training);
+    }
+
+    /**
+     * @param x queries' source {@code [B, Tq, C]}
+     * @param memory keys' and values' source for cross-attention {@code [B, Tk, C]}, else null
+     * @param keyMask additive mask over keys {@code [B, 1, 1, Tk]} (see {@link Masks}), or null
+     * @param cache earlier keys and values, updated in place, or null
+     */
+    public NDArray forward(
+            ParameterStore ps, NDArray x, NDArray memory, NDArray keyMask, KvCache cache, boolean training) {
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
-        // [B, T, 3C] -> [3, B, H, T, D]
-        NDArray qkvHeads =
-                qkv.forward(ps, x).reshape(batch, length, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
-        // Scaling q (T x D) is cheaper than scaling the scores (T x T).
-        NDArray q = qkvHeads.get(0).mul(1.0 / Math.sqrt(headDim));
-        NDArray k = qkvHeads.get(1);
-        NDArray v = qkvHeads.get(2);
-
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-        if (causal) {
-            scores = scores.add(causalMask(x.getManager(), length, x.getDevice()));
+        long offset = cache == null ? 0 : cache.length();
+        NDArray queries;
+        NDArray keys;
+        NDArray values;
+        if (qkv != null) {
+            // [B, T, 3C] -> [3, B, H, T, D]
+            NDArray heads3 = split(qkv.forward(ps, x), 3);
+            queries = positional.rotate(heads3.get(0), offset);
+            keys = positional.rotate(heads3.get(1), offset);
+            values = heads3.get(2);
+            if (cache != null) {
+                NDArray[] past = cache.get(this);
+                if (past != null) {
+                    keys = past[0].concat(keys, 2);
+                    values = past[1].concat(values, 2);
+                }
+                cache.put(this, keys, values);
+            }
+        } else {
+            queries = split(q.forward(ps, x), 1).get(0);
+            NDArray[] stored = cache == null ? null : cache.get(this);
+            if (stored == null) {
+                NDArray heads2 = split(kv.forward(ps, memory), 2);
+                stored = new NDArray[] {heads2.get(0), heads2.get(1)};
+                if (cache != null) {
+                    cache.put(this, stored[0], stored[1]);
+                }
+            }
+            keys = stored[0];
+            values = stored[1];
         }
-        NDArray bias = positional.attentionBias(scores, 0);
+        long keyLength = keys.getShape().get(2);
+        // Scaling q (T x D) is cheaper than scaling the scores (T x T).
+        NDArray scores = queries.mul(1.0 / Math.sqrt(headDim)).matMul(keys.transpose(0, 1, 3, 2));
+        if (causal && length > 1) {
+            scores = scores.add(causalMask(ps, length, keyLength, offset, x.getDevice()));
+        }
+        NDArray bias = positional.bias(ps, length, keyLength, offset, x.getDevice());
         if (bias != null) {
             scores = scores.add(bias);
         }
+        if (keyMask != null) {
+            scores = scores.add(keyMask);
+        }
         NDArray weights = Dropout.apply(scores.softmax(-1), dropout, training);
-        NDArray mixed = weights.matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, dModel);
+        NDArray mixed = weights.matMul(values).transpose(0, 2, 1, 3).reshape(batch, length, dModel);
         return proj.forward(ps, mixed);
     }
 
-    /** {@code [T, T]}: 0 on and below the diagonal, -inf above, so softmax gives future keys 0. */
-    NDArray causalMask(NDManager manager, long length, Device device) {
-        return causalMasks.computeIfAbsent(
-                device + "/" + length,
-                key -> {
-                    int n = Math.toIntExact(length);
-                    float[] mask = new float[n * n];
-                    for (int row = 0; row < n; row++) {
-                        for (int col = row + 1; col < n; col++) {
-                            mask[row * n + col] = Float.NEGATIVE_INFINITY;
-                        }
-                    }
-                    NDArray cached =
-                            longLived(manager).create(mask, new Shape(n, n)).toDevice(device, false);
-                    NDScope.unregister(cached);
-                    return cached;
-                });
+    /** {@code [B, T, n C]} to {@code [n, B, H, T, D]}. */
+    private NDArray split(NDArray projected, int parts) {
+        long batch = projected.getShape().get(0);
+        long length = projected.getShape().get(1);
+        return projected.reshape(batch, length, parts, heads, headDim).transpose(2, 0, 3, 1, 4);
     }
 
-    /** The model's own manager, so the mask is freed with the model and not with a step. */
-    private NDManager longLived(NDManager fallback) {
-        var weight = qkv.weight();
-        return weight.isInitialized() ? weight.getArray().getManager() : fallback;
+    /** Rows {@code offset..offset+Tq} of the {@code [L, L]} mask: 0 on and below the diagonal, -inf above. */
+    NDArray causalMask(ParameterStore ps, long queries, long keys, long offset, Device device) {
+        long needed = Math.max(offset + queries, keys);
+        // Training asks for one square size; anything else shares a power-of-two table.
+        int size = Math.toIntExact(offset == 0 && queries == keys ? needed : Math.max(64, Long.highestOneBit(needed - 1) << 1));
+        NDArray mask = masks.get(String.valueOf(size), device, ps.getManager(), m -> {
+            float[] values = new float[size * size];
+            for (int row = 0; row < size; row++) {
+                for (int col = row + 1; col < size; col++) {
+                    values[row * size + col] = Float.NEGATIVE_INFINITY;
+                }
+            }
+            return m.create(values, new Shape(size, size));
+        });
+        if (offset == 0 && queries == size && keys == size) {
+            return mask;
+        }
+        return mask.get(new NDIndex("{}:{}, :{}", offset, offset + queries, keys));
+    }
+
+    /** Gives the block the model's manager, which owns its cached masks. */
+    public void bind(NDManager owner) {
+        masks.bind(owner);
     }
 
     @Override
@@ -120,9 +172,10 @@ public class MultiHeadAttention extends AbstractBlock {
     }
 
     @Override
-    protected void initializeChildBlocks(
-            NDManager manager, DataType dataType, Shape... inputShapes) {
-        qkv.initialize(manager, dataType, inputShapes);
-        proj.initialize(manager, dataType, inputShapes);
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        bind(manager);
+        for (var child : getChildren().values()) {
+            child.initialize(manager, dataType, inputShapes);
+        }
     }
 }

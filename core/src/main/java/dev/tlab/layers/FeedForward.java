@@ -3,31 +3,52 @@ package dev.tlab.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-/** Position-wise MLP: {@code proj(gelu(fc(x)))}, hidden width usually 4 x d_model. */
+/**
+ * Position-wise MLP. GELU: {@code proj(drop(gelu(fc(x))))}. SwiGLU: {@code fc} projects to gate and
+ * up halves in one matmul, then {@code proj(drop(silu(gate) * up))}.
+ */
 public class FeedForward extends AbstractBlock {
 
+    private final FfnKind kind;
+    private final long hidden;
+    private final double dropout;
     private final Dense fc;
     private final Dense proj;
 
-    public FeedForward(long dModel, long hidden, boolean bias, double projInitStd) {
-        fc = addChildBlock("fc", new Dense(dModel, hidden, 0.02, bias));
+    public FeedForward(FfnKind kind, long dModel, long hidden, boolean bias, double dropout, double projInitStd) {
+        this.kind = kind;
+        this.hidden = hidden;
+        this.dropout = dropout;
+        long fcOut = kind == FfnKind.SWIGLU ? 2 * hidden : hidden;
+        fc = addChildBlock("fc", new Dense(dModel, fcOut, 0.02, bias));
         proj = addChildBlock("proj", new Dense(hidden, dModel, projInitStd, bias));
     }
 
-    public NDArray forward(ParameterStore ps, NDArray x) {
-        return proj.forward(ps, fc.forward(ps, x).getNDArrayInternal().gelu());
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        NDArray h = fc.forward(ps, x);
+        NDArray activated;
+        if (kind == FfnKind.SWIGLU) {
+            NDArray gate = h.get(new NDIndex("..., :{}", hidden));
+            NDArray up = h.get(new NDIndex("..., {}:", hidden));
+            // silu(g) = g * sigmoid(g); DJL has no fused SiLU.
+            activated = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
+        } else {
+            activated = h.getNDArrayInternal().gelu();
+        }
+        return proj.forward(ps, Dropout.apply(activated, dropout, training));
     }
 
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow()));
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
     }
 
     @Override
@@ -36,9 +57,8 @@ public class FeedForward extends AbstractBlock {
     }
 
     @Override
-    protected void initializeChildBlocks(
-            NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         fc.initialize(manager, dataType, inputShapes);
-        proj.initialize(manager, dataType, fc.getOutputShapes(inputShapes));
+        proj.initialize(manager, dataType, inputShapes[0].slice(0, inputShapes[0].dimension() - 1).add(hidden));
     }
 }

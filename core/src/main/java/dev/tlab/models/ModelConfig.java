@@ -1,41 +1,60 @@
 package dev.tlab.models;
 
+import dev.tlab.layers.FfnKind;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
 
 /**
- * The shape of a decoder-only Transformer. Validated on construction, so a bad value is reported
- * by its config key before any native memory is touched.
+ * The shape of a Transformer. Validated on construction, so a bad value or an invalid combination
+ * is reported by its config keys before any native memory is touched.
  *
+ * @param type decoder, encoder or encoder_decoder
  * @param vocabSize tokens in the vocabulary, taken from the tokenizer (0 until it is known)
- * @param layers number of Transformer blocks
+ * @param layers Transformer blocks (the decoder's, for encoder_decoder)
+ * @param encoderLayers encoder blocks of an encoder_decoder; 0 means {@code layers}
  * @param heads attention heads per block
  * @param dModel residual stream width
- * @param dFf feed-forward hidden width; 0 means 4 * dModel
- * @param context the longest sequence the model sees
- * @param dropout dropout on embeddings, attention weights and sublayer outputs
+ * @param dFf feed-forward hidden width; 0 means 4 d (gelu) or 8d/3 rounded up to 8 (swiglu)
+ * @param ffn feed-forward activation
+ * @param context the longest sequence the model trains on
+ * @param dropout dropout on embeddings, attention weights, inside the FFN and on sublayer outputs
  * @param normPlacement where the norm sits in each residual branch
  * @param norm which normalization to use
  * @param positional how positions are encoded
+ * @param ropeBase RoPE frequency base
+ * @param ropeFraction fraction of each head's dimensions that RoPE rotates
+ * @param relativeBuckets T5 relative-bias buckets
+ * @param relativeMaxDistance distance beyond which T5 buckets stop growing
  * @param tieEmbeddings whether the LM head reuses the token embedding matrix
- * @param bias whether linear layers and norms carry a bias
+ * @param bias whether linear layers and LayerNorms carry a bias
  */
 public record ModelConfig(
+        ModelType type,
         int vocabSize,
         int layers,
+        int encoderLayers,
         int heads,
         int dModel,
         int dFf,
+        FfnKind ffn,
         int context,
         double dropout,
         NormPlacement normPlacement,
         NormType norm,
         PositionalKind positional,
+        double ropeBase,
+        double ropeFraction,
+        int relativeBuckets,
+        int relativeMaxDistance,
         boolean tieEmbeddings,
         boolean bias) {
 
     public ModelConfig {
+        if (type == null || ffn == null || normPlacement == null || norm == null || positional == null) {
+            throw new IllegalArgumentException(
+                    "model.type, model.ffn, model.norm_placement, model.norm and model.positional must be set");
+        }
         positive("model.layers", layers);
         positive("model.heads", heads);
         positive("model.d_model", dModel);
@@ -43,24 +62,40 @@ public record ModelConfig(
         if (vocabSize < 0) {
             throw new IllegalArgumentException("vocabulary size must be >= 0, got " + vocabSize);
         }
+        if (encoderLayers < 0) {
+            throw new IllegalArgumentException("model.encoder_layers must be >= 0 (0 = model.layers), got " + encoderLayers);
+        }
         if (dModel % heads != 0) {
             throw new IllegalArgumentException(
-                    "model.d_model ("
-                            + dModel
-                            + ") must be divisible by model.heads ("
-                            + heads
-                            + "); try d_model = "
-                            + (dModel / heads + 1) * heads);
+                    "model.d_model (" + dModel + ") must be divisible by model.heads (" + heads
+                            + "); try d_model = " + (dModel / heads + 1) * heads);
         }
         if (dFf < 0) {
-            throw new IllegalArgumentException("model.d_ff must be >= 0 (0 = 4 * d_model), got " + dFf);
+            throw new IllegalArgumentException("model.d_ff must be >= 0 (0 = the ffn's default width), got " + dFf);
         }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("model.dropout must be in [0, 1), got " + dropout);
         }
-        if (normPlacement == null || norm == null || positional == null) {
+        if (positional == PositionalKind.ROPE) {
+            if (!(ropeFraction > 0 && ropeFraction <= 1) || !(ropeBase > 1)) {
+                throw new IllegalArgumentException(
+                        "model.rope_fraction must be in (0, 1] and model.rope_base > 1, got "
+                                + ropeFraction + " and " + ropeBase);
+            }
+            double rotary = dModel / heads * ropeFraction;
+            if (rotary != Math.rint(rotary) || rotary < 2 || ((long) rotary) % 2 != 0) {
+                throw new IllegalArgumentException(
+                        "model.positional = rope rotates dimension pairs, so model.d_model / model.heads ("
+                                + dModel / heads + ") x model.rope_fraction (" + ropeFraction
+                                + ") must be an even whole number, got " + rotary);
+            }
+        }
+        if (positional == PositionalKind.RELATIVE
+                && (relativeBuckets < 4 || relativeBuckets % 2 != 0 || relativeMaxDistance <= relativeBuckets / 2)) {
             throw new IllegalArgumentException(
-                    "model.norm_placement, model.norm and model.positional must be set");
+                    "model.positional = relative needs model.relative_buckets even and >= 4, and "
+                            + "model.relative_max_distance > relative_buckets / 2; got "
+                            + relativeBuckets + " and " + relativeMaxDistance);
         }
     }
 
@@ -70,43 +105,61 @@ public record ModelConfig(
         }
     }
 
-    /** Feed-forward hidden width, resolving the 0 default to 4 * d_model. */
+    /** Feed-forward hidden width, resolving the 0 default per activation. */
     public int ffHidden() {
-        return dFf > 0 ? dFf : 4 * dModel;
+        if (dFf > 0) {
+            return dFf;
+        }
+        return ffn == FfnKind.GELU ? 4 * dModel : (8 * dModel / 3 + 7) / 8 * 8;
     }
 
     public int headDim() {
         return dModel / heads;
     }
 
-    public ModelConfig withVocabSize(int newVocabSize) {
-        return new ModelConfig(
-                newVocabSize, layers, heads, dModel, dFf, context, dropout, normPlacement, norm,
-                positional, tieEmbeddings, bias);
+    /** Encoder depth of an encoder_decoder. */
+    public int encoderDepth() {
+        return encoderLayers > 0 ? encoderLayers : layers;
     }
 
-    /**
-     * Trainable parameters, by formula (for tests and the start-up log).
-     *
-     * <p>Per block: QKV (3d^2 + 3d) + out proj (d^2 + d) + FFN (2 d f + f + d) + 2 norms. Plus
-     * token table, position table (learned only), final norm (pre-LN only), untied head.
-     */
+    public ModelConfig withVocabSize(int newVocabSize) {
+        return toBuilder().vocabSize(newVocabSize).build();
+    }
+
+    /** Trainable parameters, by formula (for tests and the start-up log). */
     public long parameterCount() {
+        long d = dModel;
+        long table = (long) vocabSize * d;
+        long head = tieEmbeddings ? 0 : table;
+        return switch (type) {
+            case DECODER -> table + stackParameters(layers, false) + head;
+            case ENCODER -> table + stackParameters(layers, false) + head;
+            case ENCODER_DECODER -> table + stackParameters(encoderDepth(), false) + stackParameters(layers, true) + head;
+        };
+    }
+
+    /** A stack of blocks, its final norm and its position parameters. */
+    private long stackParameters(int depth, boolean crossAttention) {
         long d = dModel;
         long f = ffHidden();
         long b = bias ? 1 : 0;
         long normParams = norm.parametersPerFeature(bias) * d;
-        long perBlock = 3 * d * d + 3 * d * b + d * d + d * b + 2 * d * f + f * b + d * b + 2 * normParams;
-        long total = layers * perBlock + (long) vocabSize * d;
-        if (positional == PositionalKind.LEARNED) {
-            total += context * d;
+        long branchNorms = normPlacement.normsPerBranch() * normParams;
+        long attention = 4 * d * d + 4 * d * b;
+        long ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
+        long block = attention + ffnParams + 2 * branchNorms;
+        if (crossAttention) {
+            block += attention + branchNorms;
         }
+        long total = depth * block;
         if (normPlacement.hasFinalNorm()) {
             total += normParams;
         }
-        if (!tieEmbeddings) {
-            total += (long) vocabSize * d;
-        }
+        total += switch (positional) {
+            case LEARNED -> (long) context * d;
+            case RELATIVE -> (long) relativeBuckets * heads;
+            default -> 0;
+        };
         return total;
     }
 
@@ -116,6 +169,85 @@ public record ModelConfig(
      */
     public double trainingFlopsPerToken() {
         long positionTable = positional == PositionalKind.LEARNED ? (long) context * dModel : 0;
-        return 6.0 * (parameterCount() - positionTable) + 12.0 * layers * dModel * context;
+        int stacks = type == ModelType.ENCODER_DECODER ? 2 : 1;
+        int depth = type == ModelType.ENCODER_DECODER ? layers + encoderDepth() : layers;
+        return 6.0 * (parameterCount() - stacks * positionTable) + 12.0 * depth * dModel * context;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.type = type;
+        b.vocabSize = vocabSize;
+        b.layers = layers;
+        b.encoderLayers = encoderLayers;
+        b.heads = heads;
+        b.dModel = dModel;
+        b.dFf = dFf;
+        b.ffn = ffn;
+        b.context = context;
+        b.dropout = dropout;
+        b.normPlacement = normPlacement;
+        b.norm = norm;
+        b.positional = positional;
+        b.ropeBase = ropeBase;
+        b.ropeFraction = ropeFraction;
+        b.relativeBuckets = relativeBuckets;
+        b.relativeMaxDistance = relativeMaxDistance;
+        b.tieEmbeddings = tieEmbeddings;
+        b.bias = bias;
+        return b;
+    }
+
+    /** Starts from the defaults of {@code defaults.yaml}, the baby Shakespeare GPT. */
+    public static final class Builder {
+        private ModelType type = ModelType.DECODER;
+        private int vocabSize;
+        private int layers = 4;
+        private int encoderLayers;
+        private int heads = 4;
+        private int dModel = 128;
+        private int dFf;
+        private FfnKind ffn = FfnKind.GELU;
+        private int context = 64;
+        private double dropout;
+        private NormPlacement normPlacement = NormPlacement.PRE;
+        private NormType norm = NormType.LAYERNORM;
+        private PositionalKind positional = PositionalKind.LEARNED;
+        private double ropeBase = 10000;
+        private double ropeFraction = 1.0;
+        private int relativeBuckets = 32;
+        private int relativeMaxDistance = 128;
+        private boolean tieEmbeddings = true;
+        private boolean bias = true;
+
+        public Builder type(ModelType v) { type = v; return this; }
+        public Builder vocabSize(int v) { vocabSize = v; return this; }
+        public Builder layers(int v) { layers = v; return this; }
+        public Builder encoderLayers(int v) { encoderLayers = v; return this; }
+        public Builder heads(int v) { heads = v; return this; }
+        public Builder dModel(int v) { dModel = v; return this; }
+        public Builder dFf(int v) { dFf = v; return this; }
+        public Builder ffn(FfnKind v) { ffn = v; return this; }
+        public Builder context(int v) { context = v; return this; }
+        public Builder dropout(double v) { dropout = v; return this; }
+        public Builder normPlacement(NormPlacement v) { normPlacement = v; return this; }
+        public Builder norm(NormType v) { norm = v; return this; }
+        public Builder positional(PositionalKind v) { positional = v; return this; }
+        public Builder ropeBase(double v) { ropeBase = v; return this; }
+        public Builder ropeFraction(double v) { ropeFraction = v; return this; }
+        public Builder relativeBuckets(int v) { relativeBuckets = v; return this; }
+        public Builder relativeMaxDistance(int v) { relativeMaxDistance = v; return this; }
+        public Builder tieEmbeddings(boolean v) { tieEmbeddings = v; return this; }
+        public Builder bias(boolean v) { bias = v; return this; }
+
+        public ModelConfig build() {
+            return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, context,
+                    dropout, normPlacement, norm, positional, ropeBase, ropeFraction, relativeBuckets,
+                    relativeMaxDistance, tieEmbeddings, bias);
+        }
     }
 }

@@ -20,9 +20,7 @@ public class LearnedPositions extends AbstractBlock implements PositionalScheme 
 
     public LearnedPositions(long context, long dModel) {
         this.context = context;
-        weight =
-                addParameter(
-                        Params.of("weight", Parameter.Type.WEIGHT, new Shape(context, dModel), new NormalInitializer(0.02f)));
+        weight = addParameter(Params.of("weight", Parameter.Type.WEIGHT, new Shape(context, dModel), new NormalInitializer(0.02f)));
     }
 
     @Override
@@ -30,22 +28,21 @@ public class LearnedPositions extends AbstractBlock implements PositionalScheme 
         long length = x.getShape().get(1);
         if (offset + length > context) {
             throw new IllegalArgumentException(
-                    "sequence of "
-                            + (offset + length)
-                            + " tokens is longer than model.context ("
-                            + context
-                            + ")");
+                    "position " + (offset + length - 1) + " is past model.context (" + context
+                            + "); learned positions have no row for it (sinusoidal, rope, alibi, relative and none do)");
         }
-        NDArray positions =
-                x.getManager()
-                        .arange(offset, offset + length, 1f, DataType.INT64, x.getDevice());
+        NDArray positions = x.getManager().arange(offset, offset + length, 1f, DataType.INT64, x.getDevice());
         NDArray table = ps.getValue(weight, x.getDevice(), true);
         return x.add(TokenEmbedding.lookup(positions, table));
     }
 
     @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    public long maxLength() {
+        return context;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         return new NDList(embed(ps, inputs.singletonOrThrow(), 0));
     }
 

@@ -43,14 +43,14 @@ class DecoderLMTest {
     @Test
     void babyConfigHasNanoGptParameterCount() {
         // 4 layers, d 128, vocab 65, context 64, tied: 12 L d^2 + 13 L d + V d + T d + 2 d.
-        ModelConfig baby = new ModelConfig(65, 4, 4, 128, 0, 64, 0, NormPlacement.PRE, NormType.LAYERNORM, PositionalKind.LEARNED, true, true);
+        ModelConfig baby = ModelConfig.builder().vocabSize(65).build();
         long d = 128;
         assertEquals(12 * 4 * d * d + 13 * 4 * d + 65 * d + 64 * d + 2 * d, baby.parameterCount());
     }
 
     @Test
     void trainingFlopsFollowNanoGptEstimate() {
-        ModelConfig baby = new ModelConfig(65, 4, 4, 128, 0, 64, 0, NormPlacement.PRE, NormType.LAYERNORM, PositionalKind.LEARNED, true, true);
+        ModelConfig baby = ModelConfig.builder().vocabSize(65).build();
         long withoutPositions = baby.parameterCount() - 64 * 128;
         assertEquals(6.0 * withoutPositions + 12.0 * 4 * 128 * 64, baby.trainingFlopsPerToken());
     }
@@ -124,7 +124,7 @@ class DecoderLMTest {
     @Test
     void configRejectsWidthNotDivisibleByHeads() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new ModelConfig(11, 2, 3, 8, 0, 6, 0, NormPlacement.PRE, NormType.LAYERNORM, PositionalKind.LEARNED, true, true));
+                () -> Models.tinyBuilder().heads(3).build());
         assertTrue(e.getMessage().contains("model.d_model (8) must be divisible by model.heads (3)"), e.getMessage());
     }
 }

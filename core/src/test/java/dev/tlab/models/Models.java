@@ -9,11 +9,17 @@ public final class Models {
 
     private Models() {}
 
+    /** vocab 11, 2 layers, 2 heads, d 8, context 6. */
+    public static ModelConfig.Builder tinyBuilder() {
+        return ModelConfig.builder().vocabSize(11).layers(2).heads(2).dModel(8).context(6);
+    }
+
     public static ModelConfig tiny() {
-        return new ModelConfig(11, 2, 2, 8, 0, 6, 0.0, NormPlacement.PRE, NormType.LAYERNORM, PositionalKind.LEARNED, true, true);
+        return tinyBuilder().build();
     }
 
     public static ModelConfig tiny(NormPlacement placement, NormType norm, PositionalKind positional, boolean tied, boolean bias) {
-        return new ModelConfig(11, 2, 2, 8, 12, 6, 0.0, placement, norm, positional, tied, bias);
+        return tinyBuilder().dFf(12).normPlacement(placement).norm(norm).positional(positional)
+                .tieEmbeddings(tied).bias(bias).build();
     }
 }

@@ -21,7 +21,7 @@ class NormTest {
         Engine.getInstance().setRandomSeed(11);
         var config = Models.tiny(NormPlacement.POST, NormType.LAYERNORM, PositionalKind.LEARNED, true, true);
         try (NDManager manager = NDManager.newBaseManager()) {
-            TransformerBlock block = new TransformerBlock(config, true, new PositionalScheme() {});
+            TransformerBlock block = new TransformerBlock(config, true, false, PositionalScheme.NONE);
             block.initialize(manager, DataType.FLOAT32, new Shape(2, 5, 8));
             NDArray x = manager.randomNormal(0, 3, new Shape(2, 5, 8), DataType.FLOAT32).add(4);
             float[] out = block.forward(new ParameterStore(manager, false), x, false).toFloatArray();
@@ -46,7 +46,7 @@ class NormTest {
         Engine.getInstance().setRandomSeed(11);
         var config = Models.tiny(NormPlacement.PRE, NormType.LAYERNORM, PositionalKind.LEARNED, true, true);
         try (NDManager manager = NDManager.newBaseManager()) {
-            TransformerBlock block = new TransformerBlock(config, true, new PositionalScheme() {});
+            TransformerBlock block = new TransformerBlock(config, true, false, PositionalScheme.NONE);
             block.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 8));
             NDArray x = manager.randomNormal(0, 3, new Shape(1, 3, 8), DataType.FLOAT32).add(4);
             NDArray out = block.forward(new ParameterStore(manager, false), x, false);

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tlab.layers.FfnKind;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.models.ModelType;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
@@ -152,20 +154,26 @@ public final class ConfigLoader {
         ConfigTree c = new ConfigTree(merged);
         ModelConfig model;
         try {
-            model =
-                    new ModelConfig(
-                            0,
-                            c.integer("model.layers"),
-                            c.integer("model.heads"),
-                            c.integer("model.d_model"),
-                            c.integer("model.d_ff"),
-                            c.integer("model.context"),
-                            c.number("model.dropout"),
-                            NormPlacement.parse(c.text("model.norm_placement")),
-                            NormType.parse(c.text("model.norm")),
-                            PositionalKind.parse(c.text("model.positional")),
-                            c.bool("model.tie_embeddings"),
-                            c.bool("model.bias"));
+            model = ModelConfig.builder()
+                    .type(ModelType.parse(c.text("model.type")))
+                    .layers(c.integer("model.layers"))
+                    .encoderLayers(c.integer("model.encoder_layers"))
+                    .heads(c.integer("model.heads"))
+                    .dModel(c.integer("model.d_model"))
+                    .dFf(c.integer("model.d_ff"))
+                    .ffn(FfnKind.parse(c.text("model.ffn")))
+                    .context(c.integer("model.context"))
+                    .dropout(c.number("model.dropout"))
+                    .normPlacement(NormPlacement.parse(c.text("model.norm_placement")))
+                    .norm(NormType.parse(c.text("model.norm")))
+                    .positional(PositionalKind.parse(c.text("model.positional")))
+                    .ropeBase(c.number("model.rope_base"))
+                    .ropeFraction(c.number("model.rope_fraction"))
+                    .relativeBuckets(c.integer("model.relative_buckets"))
+                    .relativeMaxDistance(c.integer("model.relative_max_distance"))
+                    .tieEmbeddings(c.bool("model.tie_embeddings"))
+                    .bias(c.bool("model.bias"))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }

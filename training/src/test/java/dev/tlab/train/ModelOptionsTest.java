@@ -62,8 +62,7 @@ class ModelOptionsTest {
     @Test
     void dropoutIsRandomInTrainingAndOffInEvaluation() {
         ModelConfig base = config().model().withVocabSize(65);
-        ModelConfig withDropout = new ModelConfig(65, base.layers(), base.heads(), base.dModel(), base.dFf(), base.context(),
-                0.5, base.normPlacement(), base.norm(), base.positional(), base.tieEmbeddings(), base.bias());
+        ModelConfig withDropout = base.toBuilder().vocabSize(65).dropout(0.5).build();
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
             DecoderLM noisy = DecoderLM.create(withDropout, manager);

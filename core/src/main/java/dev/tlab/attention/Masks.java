@@ -1,0 +1,24 @@
+package dev.tlab.attention;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/** Additive attention masks: 0 where attention is allowed, a large negative number where not. */
+public final class Masks {
+
+    /** Finite, so a row whose keys are all masked gives uniform weights instead of NaN. */
+    public static final float BLOCKED = -1e9f;
+
+    private Masks() {}
+
+    /**
+     * Key padding: {@code valid [B, T]} (1 = token, 0 = padding, any numeric type) to an additive
+     * mask {@code [B, 1, 1, T]} that broadcasts over heads and queries.
+     */
+    public static NDArray padding(NDArray valid) {
+        long batch = valid.getShape().get(0);
+        long length = valid.getShape().get(1);
+        NDArray blocked = valid.toType(DataType.FLOAT32, false).neg().add(1f).mul(BLOCKED);
+        return blocked.reshape(batch, 1, 1, length);
+    }
+}
