@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tlab.data.DataTask;
+import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.layers.FfnKind;
+import java.util.function.Supplier;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.ModelType;
 import dev.tlab.norm.NormPlacement;
@@ -202,7 +205,24 @@ public final class ConfigLoader {
                 new DataConfig(
                         resolveData(c.text("data.path"), baseDir),
                         c.text("data.tokenizer"),
-                        c.number("data.val_fraction"));
+                        c.number("data.val_fraction"),
+                        parse(() -> DataTask.parse(c.text("data.task"))),
+                        c.number("data.mask_fraction"),
+                        c.integer("data.min_length"),
+                        c.integer("data.max_length"));
+        if (data.task().model() != model.type()) {
+            throw new ConfigException("data.task = " + data.task() + " trains model.type = " + data.task().model()
+                    + ", but model.type = " + model.type());
+        }
+        if (data.task().synthetic()) {
+            var problems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), 0);
+            int longest = Math.max(problems.maxSourceLength(), problems.maxTargetLength());
+            if (longest > model.context()) {
+                throw new ConfigException("model.context (" + model.context() + ") is shorter than the longest "
+                        + data.task() + " sequence (" + longest + " tokens at data.max_length = " + data.maxLength()
+                        + "); raise model.context or lower data.max_length");
+            }
+        }
         CheckpointConfig checkpoint =
                 new CheckpointConfig(c.integer("checkpoint.every"), c.integer("checkpoint.keep"));
         SampleConfig sample =
@@ -223,6 +243,15 @@ public final class ConfigLoader {
         }
         return new RunConfig(
                 name, model, train, data, checkpoint, sample, Path.of(c.text("output.dir")), resolved);
+    }
+
+    /** Runs an enum parse, turning its message (which names the key) into a config error. */
+    private static <T> T parse(Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
     }
 
     /** Relative to the config file, falling back to the working directory. */

@@ -43,7 +43,8 @@ public final class BatchSampler implements BatchSource {
         return new Batch(inputs, targets, batchSize, context);
     }
 
-    private static long mix(long seed, long step, int micro) {
+    /** A well-spread seed for batch (step, micro). */
+    static long mix(long seed, long step, int micro) {
         long h = seed * 0x9E3779B97F4A7C15L + step;
         h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + micro;
         return h ^ (h >>> 29);

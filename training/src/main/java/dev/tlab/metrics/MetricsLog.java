@@ -26,6 +26,12 @@ public final class MetricsLog implements AutoCloseable {
 
     /** A row of step metrics; NaN values (e.g. no eval this step) are left out. */
     public void write(long step, double lr, double trainLoss, double valLoss, double tokensPerSecond, double elapsedSeconds) {
+        write(step, lr, trainLoss, valLoss, tokensPerSecond, elapsedSeconds, java.util.Map.of());
+    }
+
+    /** As above, plus task figures such as {@code exact_match}. */
+    public void write(long step, double lr, double trainLoss, double valLoss, double tokensPerSecond, double elapsedSeconds,
+            java.util.Map<String, Double> extra) {
         ObjectNode row = JSON.createObjectNode();
         row.put("step", step);
         row.put("lr", lr);
@@ -33,6 +39,7 @@ public final class MetricsLog implements AutoCloseable {
         putIfFinite(row, "val_loss", valLoss);
         putIfFinite(row, "tokens_per_s", tokensPerSecond);
         row.put("elapsed_s", Math.round(elapsedSeconds * 1000) / 1000.0);
+        extra.forEach((key, value) -> putIfFinite(row, key, value));
         try {
             out.write(JSON.writeValueAsString(row));
             out.newLine();

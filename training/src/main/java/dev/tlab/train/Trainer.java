@@ -15,18 +15,15 @@ import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
 import dev.tlab.data.BatchSampler;
 import dev.tlab.data.BatchSource;
-import dev.tlab.data.CharTokenizer;
-import dev.tlab.data.Corpus;
-import dev.tlab.data.TokenSplits;
 import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
 import dev.tlab.metrics.ProgressBar;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.GlobalNormClip;
 import dev.tlab.optim.LrSchedule;
-import dev.tlab.sample.Sampler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -56,7 +53,7 @@ public final class Trainer {
     /** What a finished run reports. */
     public record Result(
             Path runDir, ModelConfig model, long steps, double trainLoss, double valLoss, double tokensPerSecond,
-            String sample) {}
+            String sample, Map<String, Double> evalMetrics) {}
 
     /**
      * @param console where progress goes, or null for a silent run
@@ -75,37 +72,32 @@ public final class Trainer {
 
     public Result fit() {
         TrainConfig train = config.train();
-        String text = Corpus.read(config.data().path());
-        CharTokenizer tokenizer = CharTokenizer.fit(text);
-        TokenSplits splits = TokenSplits.split(tokenizer.encode(text), config.data().valFraction());
-        ModelConfig modelConfig = config.model().withVocabSize(tokenizer.vocabSize());
-        splits.requireWindow(modelConfig.context(), config.data().path().toString());
         Device device = Devices.resolve(train.device());
         Path runDir = config.runDir();
-        createRunDir(runDir);
 
         Engine.getInstance().setRandomSeed((int) train.seed());
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            DecoderLM model = DecoderLM.create(modelConfig, manager);
+            Task task = Tasks.create(config, manager);
+            createRunDir(runDir);
+            TokenModel model = task.model();
+            ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
             ParameterStore ps = new ParameterStore(manager, false);
             AdamW optimizer = new AdamW(parameters, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
             LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
-            BatchSampler trainBatches = new BatchSampler(splits.train(), train.batchSize(), modelConfig.context(), train.seed());
-            BatchSampler valBatches = new BatchSampler(splits.val(), train.batchSize(), modelConfig.context(), train.seed() + 1);
 
-            say(String.format(Locale.ROOT,
-                    "tlab: run '%s' on %s | %,d parameters | vocab %d | train %,d / val %,d tokens",
-                    config.name(), device, modelConfig.parameterCount(), tokenizer.vocabSize(),
-                    splits.train().length, splits.val().length));
+            say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
+                    config.name(), device, modelConfig.type(), config.data().task(), modelConfig.parameterCount(),
+                    task.describe()));
             say("AdamW groups: " + optimizer.describeGroups());
             say("outputs: " + runDir.toAbsolutePath());
 
-            long tokensPerStep = train.tokensPerStep(modelConfig.context());
+            long tokensPerStep = task.tokensPerMicroBatch() * train.gradAccum();
             ProgressBar bar = console == null ? null : new ProgressBar(console, train.steps(), interactive);
             double trainLoss = Double.NaN;
             double valLoss = Double.NaN;
             double bestVal = Double.NaN;
+            Map<String, Double> extra = Map.of();
             long start = System.nanoTime();
             long windowNanos = 0;
             long trainNanos = 0;
@@ -121,7 +113,7 @@ public final class Trainer {
                     double lr = schedule.at(step);
                     double gradScale;
                     try (NDScope ignored = new NDScope()) {
-                        NDArray loss = forwardBackward(model, ps, manager, trainBatches, step, train.gradAccum());
+                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step, train.gradAccum());
                         gradScale = train.gradClip() > 0
                                 ? GlobalNormClip.factor(GlobalNormClip.norm(parameters.values()), train.gradClip())
                                 : 1.0;
@@ -137,13 +129,14 @@ public final class Trainer {
                     windowTokens += tokensPerStep;
 
                     if (eval) {
-                        valLoss = evaluate(model, ps, manager, valBatches, train.evalBatches());
+                        valLoss = evaluate(task, ps, manager, train.evalBatches());
+                        extra = task.evalMetrics(ps, manager);
                         bestVal = Double.isNaN(bestVal) ? valLoss : Math.min(bestVal, valLoss);
                     }
                     if (log || eval) {
                         tokensPerSecond = windowTokens / (windowNanos / 1e9);
                         double elapsed = (System.nanoTime() - start) / 1e9;
-                        metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed);
+                        metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed, eval ? extra : Map.of());
                         plot.add("train", done, trainLoss);
                         if (eval) {
                             plot.add("val", done, valLoss);
@@ -159,7 +152,7 @@ public final class Trainer {
                     if (save || done == train.steps()) {
                         CheckpointState state = new CheckpointState(
                                 CheckpointState.FORMAT_VERSION, done, done * tokensPerStep, train.seed(),
-                                bestVal, tokenizer.vocab(), config.resolvedYaml(), Engine.getDjlVersion());
+                                bestVal, task.vocabulary(), config.resolvedYaml(), Engine.getDjlVersion());
                         Checkpoints.write(runDir.resolve("checkpoints"), parameters, optimizer.means(),
                                 optimizer.variances(), state, config.checkpoint().keep());
                     }
@@ -173,21 +166,24 @@ public final class Trainer {
                     "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s in training steps, %,.0f overall",
                     train.steps(), ProgressBar.duration(totalSeconds), trainLoss, valLoss, meanTokensPerSecond,
                     train.steps() * tokensPerStep / totalSeconds));
-            String sample = writeSamples(runDir, new Sampler(model, ps, manager, tokenizer), train.seed());
-            return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample);
+            extra.forEach((key, value) -> say(String.format(Locale.ROOT, "%s: %.4f", key, value)));
+            String sample = writeSamples(runDir, task.samples(ps, manager, train.seed()));
+            return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample, extra);
         }
     }
 
+    /** One micro-batch's mean loss, recorded for backward. */
+    @FunctionalInterface
+    interface MicroBatchLoss {
+        NDArray loss(long step, int micro);
+    }
+
     /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
-    static NDArray forwardBackward(
-            DecoderLM model, ParameterStore ps, NDManager manager, BatchSource sampler, long step, int accum) {
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
-                BatchSampler.Batch batch = sampler.sample(step, micro);
-                NDArray inputs = toDevice(manager, batch.inputs(), batch);
-                NDArray targets = toDevice(manager, batch.targets(), batch);
-                NDArray loss = LmLoss.crossEntropy(model.forward(ps, inputs, true), targets).div(accum);
+                NDArray loss = microLoss.loss(step, micro).div(accum);
                 collector.backward(loss);
                 NDArray detached = loss.stopGradient();
                 total = total == null ? detached : total.add(detached);
@@ -196,14 +192,22 @@ public final class Trainer {
         return total;
     }
 
+    /** {@link #accumulate} for a GPT on a batch source. */
+    static NDArray forwardBackward(
+            DecoderLM model, ParameterStore ps, NDManager manager, BatchSource sampler, long step, int accum) {
+        return accumulate((s, micro) -> {
+            BatchSampler.Batch batch = sampler.sample(s, micro);
+            NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), true);
+            return LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
+        }, step, accum);
+    }
+
     /** Mean validation loss over a fixed set of batches, so evals are comparable across steps. */
-    static double evaluate(DecoderLM model, ParameterStore ps, NDManager manager, BatchSampler sampler, int batches) {
+    static double evaluate(Task task, ParameterStore ps, NDManager manager, int batches) {
         try (NDScope ignored = new NDScope()) {
             NDArray sum = null;
             for (int i = 0; i < batches; i++) {
-                BatchSampler.Batch batch = sampler.sample(i, 0);
-                NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), false);
-                NDArray loss = LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
+                NDArray loss = task.valLoss(ps, manager, i);
                 sum = sum == null ? loss : sum.add(loss);
             }
             return sum.getFloat() / batches;
@@ -214,22 +218,17 @@ public final class Trainer {
         return manager.create(values, new Shape(batch.batchSize(), batch.context()));
     }
 
-    private String writeSamples(Path runDir, Sampler sampler, long seed) {
-        var s = config.sample();
-        if (s.tokens() == 0) {
+    private String writeSamples(Path runDir, String report) {
+        if (report.isEmpty()) {
             return "";
         }
-        String greedy = sampler.generate(s.prompt(), s.tokens(), 0, 0, seed);
-        String sampled = sampler.generate(s.prompt(), s.tokens(), s.temperature(), s.topK(), seed);
-        String report = "=== greedy ===\n" + greedy + "\n\n=== temperature " + s.temperature()
-                + ", top-k " + s.topK() + " ===\n" + sampled + "\n";
         try {
             Files.writeString(runDir.resolve("samples.txt"), report);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         say("\n" + report);
-        return sampled;
+        return report;
     }
 
     private void createRunDir(Path runDir) {

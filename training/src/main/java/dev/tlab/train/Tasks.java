@@ -1,0 +1,50 @@
+package dev.tlab.train;
+
+import ai.djl.ndarray.NDManager;
+import dev.tlab.config.ConfigException;
+import dev.tlab.config.RunConfig;
+import dev.tlab.data.CharTokenizer;
+import dev.tlab.data.Corpus;
+import dev.tlab.data.SyntheticSeq2Seq;
+import dev.tlab.data.TokenSplits;
+import dev.tlab.models.ModelConfig;
+
+/** Builds the task a run config asks for, with its data, tokenizer and model. */
+public final class Tasks {
+
+    /** Fixed validation problems scored for exact match at each evaluation. */
+    static final int EXACT_MATCH_PROBLEMS = 512;
+
+    private Tasks() {}
+
+    public static Task create(RunConfig run, NDManager manager) {
+        var data = run.data();
+        var train = run.train();
+        ModelConfig model = run.model();
+        switch (data.task()) {
+            case LM, MLM -> {
+                String text = Corpus.read(data.path());
+                CharTokenizer tokenizer = CharTokenizer.fit(text);
+                TokenSplits splits = TokenSplits.split(tokenizer.encode(text), data.valFraction());
+                splits.requireWindow(model.context(), data.path().toString());
+                if (data.task() == dev.tlab.data.DataTask.LM) {
+                    return new LanguageModelTask(model.withVocabSize(tokenizer.vocabSize()), tokenizer, splits,
+                            train.batchSize(), train.seed(), run.sample(), manager);
+                }
+                if (text.indexOf(MaskedLmTask.MASK) >= 0) {
+                    throw new ConfigException(data.path() + " contains the mask character U+2588, which mlm reserves");
+                }
+                CharTokenizer masked = MaskedLmTask.withMask(tokenizer);
+                return new MaskedLmTask(model.withVocabSize(masked.vocabSize()), masked, splits, train.batchSize(),
+                        data.maskFraction(), train.seed(), manager);
+            }
+            default -> {
+                var trainProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed());
+                var valProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed() + 1);
+                int vocab = trainProblems.tokenizer().vocabSize();
+                return new Seq2SeqTask(model.withVocabSize(vocab), trainProblems, valProblems, train.batchSize(),
+                        EXACT_MATCH_PROBLEMS, manager);
+            }
+        }
+    }
+}
