@@ -9,8 +9,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import dev.tlab.checkpoint.CheckpointState;
 import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.checkpoint.RunCheckpoints;
+import dev.tlab.checkpoint.RunStart;
+import dev.tlab.config.ConfigException;
 import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
 import dev.tlab.data.BatchSampler;
@@ -22,6 +24,7 @@ import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
+import dev.tlab.optim.Freeze;
 import dev.tlab.optim.GlobalNormClip;
 import dev.tlab.optim.LrSchedule;
 import java.io.IOException;
@@ -43,6 +46,7 @@ public final class Trainer {
     private final PrintStream console;
     private final boolean interactive;
     private StepListener listener = (done, manager) -> {};
+    private RunStart start = RunStart.scratch();
 
     /** Called after every optimizer step, with the manager that owns the model. */
     @FunctionalInterface
@@ -70,6 +74,12 @@ public final class Trainer {
         return this;
     }
 
+    /** Starts from a checkpoint: {@link RunStart#resume} or {@link RunStart#finetune}. */
+    public Trainer from(RunStart start) {
+        this.start = start;
+        return this;
+    }
+
     public Result fit() {
         TrainConfig train = config.train();
         Device device = Devices.resolve(train.device());
@@ -77,26 +87,35 @@ public final class Trainer {
 
         Engine.getInstance().setRandomSeed((int) train.seed());
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            Task task = Tasks.create(config, manager);
-            createRunDir(runDir);
+            refuseToOverwrite(runDir);
+            Task task = Tasks.create(config, manager, start.baseVocabulary());
             TokenModel model = task.model();
             ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
+            Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
             ParameterStore ps = new ParameterStore(manager, false);
-            AdamW optimizer = new AdamW(parameters, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
+            AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
+            RunStart.Progress progress = start.load(config, modelConfig, task.vocabulary(), parameters, optimizer,
+                    manager, this::say);
+            RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, progress);
+            createRunDir(runDir);
             LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
 
             say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
                     config.name(), device, modelConfig.type(), config.data().task(), modelConfig.parameterCount(),
                     task.describe()));
             say("AdamW groups: " + optimizer.describeGroups());
+            if (trainable.size() < parameters.size()) {
+                say("frozen (" + config.finetune().freeze() + "): " + (parameters.size() - trainable.size()) + " tensors");
+            }
             say("outputs: " + runDir.toAbsolutePath());
 
             long tokensPerStep = task.tokensPerMicroBatch() * train.gradAccum();
             ProgressBar bar = console == null ? null : new ProgressBar(console, train.steps(), interactive);
             double trainLoss = Double.NaN;
             double valLoss = Double.NaN;
-            double bestVal = Double.NaN;
+            long first = progress.step();
+            long tokensSeen = progress.tokensSeen();
             Map<String, Double> extra = Map.of();
             long start = System.nanoTime();
             long windowNanos = 0;
@@ -104,9 +123,14 @@ public final class Trainer {
             long windowTokens = 0;
             double tokensPerSecond = Double.NaN;
             LossPlot plot = new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)");
-            try (MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
-                for (long step = 0; step < train.steps(); step++) {
+            try (MetricsLog metrics = MetricsLog.continuing(runDir.resolve("metrics.jsonl"), first, row -> {
+                plot.add("train", row.path("step").asLong(), row.path("train_loss").asDouble(Double.NaN));
+                plot.add("val", row.path("step").asLong(), row.path("val_loss").asDouble(Double.NaN));
+            })) {
+                for (long step = first; step < train.steps(); step++) {
                     long done = step + 1;
+                    // Dropout masks depend on the step alone, so a resumed run draws the same ones.
+                    Engine.getInstance().setRandomSeed(StepSeeds.of(train.seed(), step));
                     boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
                     boolean eval = done % train.evalEvery() == 0 || done == train.steps();
                     long stepStart = System.nanoTime();
@@ -127,11 +151,12 @@ public final class Trainer {
                     windowNanos += stepNanos;
                     trainNanos += stepNanos;
                     windowTokens += tokensPerStep;
+                    tokensSeen += tokensPerStep;
 
                     if (eval) {
                         valLoss = evaluate(task, ps, manager, train.evalBatches());
                         extra = task.evalMetrics(ps, manager);
-                        bestVal = Double.isNaN(bestVal) ? valLoss : Math.min(bestVal, valLoss);
+                        checkpoints.evaluated(done, tokensSeen, valLoss);
                     }
                     if (log || eval) {
                         tokensPerSecond = windowTokens / (windowNanos / 1e9);
@@ -142,7 +167,7 @@ public final class Trainer {
                             plot.add("val", done, valLoss);
                         }
                         if (bar != null) {
-                            double eta = elapsed / done * (train.steps() - done);
+                            double eta = elapsed / (done - first) * (train.steps() - done);
                             bar.update(done, trainLoss, valLoss, lr, tokensPerSecond, eta);
                         }
                         windowNanos = 0;
@@ -150,22 +175,18 @@ public final class Trainer {
                     }
                     boolean save = config.checkpoint().every() > 0 && done % config.checkpoint().every() == 0;
                     if (save || done == train.steps()) {
-                        CheckpointState state = new CheckpointState(
-                                CheckpointState.FORMAT_VERSION, done, done * tokensPerStep, train.seed(),
-                                bestVal, task.vocabulary(), config.resolvedYaml(), Engine.getDjlVersion());
-                        Checkpoints.write(runDir.resolve("checkpoints"), parameters, optimizer.means(),
-                                optimizer.variances(), state, config.checkpoint().keep());
+                        checkpoints.save(done, tokensSeen);
                     }
                     listener.afterStep(done, manager);
                 }
             }
             plot.write(runDir.resolve("loss.png"));
             double totalSeconds = (System.nanoTime() - start) / 1e9;
-            double meanTokensPerSecond = train.steps() * tokensPerStep / (trainNanos / 1e9);
+            double meanTokensPerSecond = (train.steps() - first) * tokensPerStep / (trainNanos / 1e9);
             say(String.format(Locale.ROOT,
                     "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s in training steps, %,.0f overall",
                     train.steps(), ProgressBar.duration(totalSeconds), trainLoss, valLoss, meanTokensPerSecond,
-                    train.steps() * tokensPerStep / totalSeconds));
+                    (train.steps() - first) * tokensPerStep / totalSeconds));
             extra.forEach((key, value) -> say(String.format(Locale.ROOT, "%s: %.4f", key, value)));
             String sample = writeSamples(runDir, task.samples(ps, manager, train.seed()));
             return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample, extra);
@@ -229,6 +250,14 @@ public final class Trainer {
         }
         say("\n" + report);
         return report;
+    }
+
+    /** A fresh run must not delete the checkpoints of an earlier one by pruning them. */
+    private void refuseToOverwrite(Path runDir) {
+        if (start.isScratch() && !Checkpoints.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
+            throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
+                    + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
+        }
     }
 
     private void createRunDir(Path runDir) {

@@ -91,7 +91,8 @@ class TrainerTest {
             assertEquals(12, model.state().step());
             var sampling = small(12).sample();
             String again = model.sampler().generate(sampling.prompt(), sampling.tokens(), sampling.temperature(), sampling.topK(), 1337);
-            assertEquals(result.sample(), again);
+            // The run reports greedy text, then the sampled text that the rebuilt model must repeat.
+            assertTrue(result.sample().endsWith(" ===\n" + again + "\n"), result.sample() + " vs " + again);
         }
     }
 
@@ -103,7 +104,9 @@ class TrainerTest {
         byte[] bytes = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         var e = assertThrows(ConfigException.class, () -> TrainedModel.load(result.runDir(), Device.cpu()).close());
-        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("corrupt or truncated"), e.getMessage());
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("truncated"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> TrainedModel.load(checkpoint, Device.cpu()).close());
+        assertTrue(e.getMessage().contains(weights.toString()) && e.getMessage().contains("truncated"), e.getMessage());
     }
 
     @Test
