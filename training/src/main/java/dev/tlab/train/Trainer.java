@@ -95,10 +95,6 @@ public final class Trainer {
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
             ParameterStore ps = new ParameterStore(manager, false);
             AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
-            RunStart.Progress progress = start.load(config, modelConfig, task.vocabulary(), parameters, optimizer,
-                    manager, this::say);
-            RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, progress);
-            createRunDir(runDir);
             LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
 
             say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
@@ -108,6 +104,10 @@ public final class Trainer {
             if (trainable.size() < parameters.size()) {
                 say("frozen (" + config.finetune().freeze() + "): " + (parameters.size() - trainable.size()) + " tensors");
             }
+            RunStart.Progress progress = start.load(config, modelConfig, task.vocabulary(), parameters, optimizer,
+                    manager, this::say);
+            RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, progress);
+            createRunDir(runDir);
             say("outputs: " + runDir.toAbsolutePath());
 
             long tokensPerStep = task.tokensPerMicroBatch() * train.gradAccum();
