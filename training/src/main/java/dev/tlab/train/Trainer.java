@@ -23,6 +23,8 @@ import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.GlobalNormClip;
+import dev.tlab.optim.LossScaler;
+import dev.tlab.layers.HalfPrecisionStore;
 import dev.tlab.optim.LrSchedule;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -82,13 +84,16 @@ public final class Trainer {
             TokenModel model = task.model();
             ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
-            ParameterStore ps = new ParameterStore(manager, false);
+            HalfPrecisionStore half = train.halfPrecision() ? new HalfPrecisionStore(manager, parameters.values()) : null;
+            ParameterStore ps = half != null ? half : new ParameterStore(manager, false);
+            LossScaler scaler = half != null ? new LossScaler() : null;
             AdamW optimizer = new AdamW(parameters, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
             LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
 
             say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
                     config.name(), device, modelConfig.type(), config.data().task(), modelConfig.parameterCount(),
                     task.describe()));
+            say("engine: " + Devices.describe(device) + " | precision " + train.precision());
             say("AdamW groups: " + optimizer.describeGroups());
             say("outputs: " + runDir.toAbsolutePath());
 
@@ -112,16 +117,31 @@ public final class Trainer {
                     long stepStart = System.nanoTime();
                     double lr = schedule.at(step);
                     double gradScale;
+                    boolean apply = true;
                     try (NDScope ignored = new NDScope()) {
-                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step, train.gradAccum());
-                        gradScale = train.gradClip() > 0
-                                ? GlobalNormClip.factor(GlobalNormClip.norm(parameters.values()), train.gradClip())
-                                : 1.0;
+                        double lossScale = scaler == null ? 1 : scaler.scale();
+                        NDArray loss = accumulate(
+                                (s, micro) -> task.trainLoss(ps, manager, s, micro), step, train.gradAccum(), lossScale);
+                        double norm = 0;
+                        if (half != null) {
+                            // The overflow check needs the norm anyway: one host read per step.
+                            norm = half.gradientNorm() / lossScale;
+                            apply = scaler.update(norm);
+                            if (apply) {
+                                half.addGradientsToMasters();
+                            }
+                            half.endStep();
+                        } else if (train.gradClip() > 0) {
+                            norm = GlobalNormClip.norm(parameters.values());
+                        }
+                        gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
                         if (log) {
                             trainLoss = loss.getFloat();
                         }
                     }
-                    optimizer.step(lr, gradScale);
+                    if (apply) {
+                        optimizer.step(lr, gradScale);
+                    }
                     // Throughput counts training steps only, not evaluation or checkpoints.
                     long stepNanos = System.nanoTime() - stepStart;
                     windowNanos += stepNanos;
@@ -131,6 +151,9 @@ public final class Trainer {
                     if (eval) {
                         valLoss = evaluate(task, ps, manager, train.evalBatches());
                         extra = task.evalMetrics(ps, manager);
+                        if (half != null) {
+                            half.endStep();
+                        }
                         bestVal = Double.isNaN(bestVal) ? valLoss : Math.min(bestVal, valLoss);
                     }
                     if (log || eval) {
@@ -178,13 +201,17 @@ public final class Trainer {
         NDArray loss(long step, int micro);
     }
 
-    /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
-    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
+    /**
+     * Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. Backward runs
+     * on the loss times {@code lossScale} (float16's loss scaling; 1 otherwise); the returned loss
+     * is unscaled.
+     */
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
                 NDArray loss = microLoss.loss(step, micro).div(accum);
-                collector.backward(loss);
+                collector.backward(lossScale == 1 ? loss : loss.mul(lossScale));
                 NDArray detached = loss.stopGradient();
                 total = total == null ? detached : total.add(detached);
             }
@@ -199,7 +226,7 @@ public final class Trainer {
             BatchSampler.Batch batch = sampler.sample(s, micro);
             NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), true);
             return LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
-        }, step, accum);
+        }, step, accum, 1);
     }
 
     /** Mean validation loss over a fixed set of batches, so evals are comparable across steps. */
