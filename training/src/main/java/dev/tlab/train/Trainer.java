@@ -17,6 +17,7 @@ import dev.tlab.data.BatchSampler;
 import dev.tlab.data.BatchSource;
 import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
+import dev.tlab.metrics.Plots;
 import dev.tlab.metrics.ProgressBar;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
@@ -108,7 +109,9 @@ public final class Trainer {
             long trainNanos = 0;
             long windowTokens = 0;
             double tokensPerSecond = Double.NaN;
-            LossPlot plot = new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)");
+            LossPlot plot = Plots.supported()
+                    ? new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)")
+                    : null;
             try (MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
                 for (long step = 0; step < train.steps(); step++) {
                     long done = step + 1;
@@ -160,8 +163,10 @@ public final class Trainer {
                         tokensPerSecond = windowTokens / (windowNanos / 1e9);
                         double elapsed = (System.nanoTime() - start) / 1e9;
                         metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed, eval ? extra : Map.of());
-                        plot.add("train", done, trainLoss);
-                        if (eval) {
+                        if (plot != null) {
+                            plot.add("train", done, trainLoss);
+                        }
+                        if (eval && plot != null) {
                             plot.add("val", done, valLoss);
                         }
                         if (bar != null) {
@@ -182,7 +187,11 @@ public final class Trainer {
                     listener.afterStep(done, manager);
                 }
             }
-            plot.write(runDir.resolve("loss.png"));
+            if (plot != null) {
+                plot.write(runDir.resolve("loss.png"));
+            } else {
+                say(Plots.MISSING);
+            }
             double totalSeconds = (System.nanoTime() - start) / 1e9;
             double meanTokensPerSecond = train.steps() * tokensPerStep / (trainNanos / 1e9);
             say(String.format(Locale.ROOT,
