@@ -22,6 +22,8 @@ import java.util.Map;
  * @param valLoss the latest validation loss at or before {@code step} (NaN if none)
  * @param bestValLoss lowest validation loss so far (NaN if none)
  * @param bestValStep the step of {@code bestValLoss} (0 if none)
+ * @param lossScale fp16 dynamic loss scale (0 when training in fp32)
+ * @param lossScaleGoodSteps fp16 steps since the loss scale last changed
  * @param vocab the character tokenizer's vocabulary, in id order
  * @param config the resolved run config, as YAML
  * @param tlabVersion tlab version that wrote it
@@ -39,6 +41,8 @@ public record CheckpointState(
         double valLoss,
         double bestValLoss,
         long bestValStep,
+        double lossScale,
+        int lossScaleGoodSteps,
         String vocab,
         String config,
         String tlabVersion,
@@ -53,6 +57,6 @@ public record CheckpointState(
 
     public CheckpointState withFiles(Map<String, FileDigest> digests) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
-                bestValLoss, bestValStep, vocab, config, tlabVersion, djlVersion, parent, digests);
+                bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, config, tlabVersion, djlVersion, parent, digests);
     }
 }

@@ -75,7 +75,8 @@ public final class RunStart {
     }
 
     /** Where training continues, and the history that {@code state.json} carries on. */
-    public record Progress(long step, long tokensSeen, double valLoss, double bestValLoss, long bestValStep, String parent) {}
+    public record Progress(long step, long tokensSeen, double valLoss, double bestValLoss, long bestValStep,
+            double lossScale, int lossScaleGoodSteps, String parent) {}
 
     /**
      * Checks the model and vocabulary against the checkpoint, then loads weights (and optimizer
@@ -91,7 +92,7 @@ public final class RunStart {
     public Progress load(RunConfig config, ModelConfig model, String vocabulary, Map<String, Parameter> parameters,
             AdamW optimizer, NDManager manager, Consumer<String> say) {
         if (mode == Mode.SCRATCH) {
-            return new Progress(0, 0, Double.NaN, Double.NaN, 0, null);
+            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null);
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
         RunConfig saved = ConfigLoader.parse(state.config(), checkpoint.resolve(Checkpoints.STATE_FILE).toString(), null,
@@ -135,9 +136,10 @@ public final class RunStart {
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
         if (mode == Mode.RESUME) {
             return new Progress(state.step(), state.tokensSeen(), state.valLoss(), state.bestValLoss(),
-                    state.bestValStep(), state.parent());
+                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent());
         }
-        return new Progress(0, 0, Double.NaN, Double.NaN, 0, checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")");
+        return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0,
+                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")");
     }
 
     private void loadMoments(AdamW optimizer, VocabularyRows rows, NDManager manager, Consumer<String> say) {

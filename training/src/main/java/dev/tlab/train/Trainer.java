@@ -19,6 +19,7 @@ import dev.tlab.data.BatchSampler;
 import dev.tlab.data.BatchSource;
 import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
+import dev.tlab.metrics.Plots;
 import dev.tlab.metrics.ProgressBar;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
@@ -26,6 +27,8 @@ import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.Freeze;
 import dev.tlab.optim.GlobalNormClip;
+import dev.tlab.optim.LossScaler;
+import dev.tlab.layers.HalfPrecisionStore;
 import dev.tlab.optim.LrSchedule;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -93,20 +96,26 @@ public final class Trainer {
             ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
-            ParameterStore ps = new ParameterStore(manager, false);
+            HalfPrecisionStore half = train.halfPrecision() ? new HalfPrecisionStore(manager, trainable.values()) : null;
+            ParameterStore ps = half != null ? half : new ParameterStore(manager, false);
+            LossScaler scaler = half != null ? new LossScaler() : null;
             AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
             LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
 
             say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
                     config.name(), device, modelConfig.type(), config.data().task(), modelConfig.parameterCount(),
                     task.describe()));
+            say("engine: " + Devices.describe(device) + " | precision " + train.precision());
             say("AdamW groups: " + optimizer.describeGroups());
             if (trainable.size() < parameters.size()) {
                 say("frozen (" + config.finetune().freeze() + "): " + (parameters.size() - trainable.size()) + " tensors");
             }
             RunStart.Progress progress = start.load(config, modelConfig, task.vocabulary(), parameters, optimizer,
                     manager, this::say);
-            RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, progress);
+            if (scaler != null && progress.lossScale() > 0) {
+                scaler.restore(progress.lossScale(), progress.lossScaleGoodSteps());
+            }
+            RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, scaler, progress);
             createRunDir(runDir);
             say("outputs: " + runDir.toAbsolutePath());
 
@@ -122,10 +131,14 @@ public final class Trainer {
             long trainNanos = 0;
             long windowTokens = 0;
             double tokensPerSecond = Double.NaN;
-            LossPlot plot = new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)");
+            LossPlot plot = Plots.supported()
+                    ? new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)")
+                    : null;
             try (MetricsLog metrics = MetricsLog.continuing(runDir.resolve("metrics.jsonl"), first, row -> {
-                plot.add("train", row.path("step").asLong(), row.path("train_loss").asDouble(Double.NaN));
-                plot.add("val", row.path("step").asLong(), row.path("val_loss").asDouble(Double.NaN));
+                if (plot != null) {
+                    plot.add("train", row.path("step").asLong(), row.path("train_loss").asDouble(Double.NaN));
+                    plot.add("val", row.path("step").asLong(), row.path("val_loss").asDouble(Double.NaN));
+                }
             })) {
                 for (long step = first; step < train.steps(); step++) {
                     long done = step + 1;
@@ -136,16 +149,31 @@ public final class Trainer {
                     long stepStart = System.nanoTime();
                     double lr = schedule.at(step);
                     double gradScale;
+                    boolean apply = true;
                     try (NDScope ignored = new NDScope()) {
-                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step, train.gradAccum());
-                        gradScale = train.gradClip() > 0
-                                ? GlobalNormClip.factor(GlobalNormClip.norm(parameters.values()), train.gradClip())
-                                : 1.0;
+                        double lossScale = scaler == null ? 1 : scaler.scale();
+                        NDArray loss = accumulate(
+                                (s, micro) -> task.trainLoss(ps, manager, s, micro), step, train.gradAccum(), lossScale);
+                        double norm = 0;
+                        if (half != null) {
+                            // The overflow check needs the norm anyway: one host read per step.
+                            norm = half.gradientNorm() / lossScale;
+                            apply = scaler.update(norm);
+                            if (apply) {
+                                half.addGradientsToMasters();
+                            }
+                            half.endStep();
+                        } else if (train.gradClip() > 0) {
+                            norm = GlobalNormClip.norm(parameters.values());
+                        }
+                        gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
                         if (log) {
                             trainLoss = loss.getFloat();
                         }
                     }
-                    optimizer.step(lr, gradScale);
+                    if (apply) {
+                        optimizer.step(lr, gradScale);
+                    }
                     // Throughput counts training steps only, not evaluation or checkpoints.
                     long stepNanos = System.nanoTime() - stepStart;
                     windowNanos += stepNanos;
@@ -156,14 +184,19 @@ public final class Trainer {
                     if (eval) {
                         valLoss = evaluate(task, ps, manager, train.evalBatches());
                         extra = task.evalMetrics(ps, manager);
+                        if (half != null) {
+                            half.endStep();
+                        }
                         checkpoints.evaluated(done, tokensSeen, valLoss);
                     }
                     if (log || eval) {
                         tokensPerSecond = windowTokens / (windowNanos / 1e9);
                         double elapsed = (System.nanoTime() - start) / 1e9;
                         metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed, eval ? extra : Map.of());
-                        plot.add("train", done, trainLoss);
-                        if (eval) {
+                        if (plot != null) {
+                            plot.add("train", done, trainLoss);
+                        }
+                        if (eval && plot != null) {
                             plot.add("val", done, valLoss);
                         }
                         if (bar != null) {
@@ -180,7 +213,11 @@ public final class Trainer {
                     listener.afterStep(done, manager);
                 }
             }
-            plot.write(runDir.resolve("loss.png"));
+            if (plot != null) {
+                plot.write(runDir.resolve("loss.png"));
+            } else {
+                say(Plots.MISSING);
+            }
             double totalSeconds = (System.nanoTime() - start) / 1e9;
             double meanTokensPerSecond = (train.steps() - first) * tokensPerStep / (trainNanos / 1e9);
             say(String.format(Locale.ROOT,
@@ -199,13 +236,17 @@ public final class Trainer {
         NDArray loss(long step, int micro);
     }
 
-    /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
-    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
+    /**
+     * Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. Backward runs
+     * on the loss times {@code lossScale} (float16's loss scaling; 1 otherwise); the returned loss
+     * is unscaled.
+     */
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
                 NDArray loss = microLoss.loss(step, micro).div(accum);
-                collector.backward(loss);
+                collector.backward(lossScale == 1 ? loss : loss.mul(lossScale));
                 NDArray detached = loss.stopGradient();
                 total = total == null ? detached : total.add(detached);
             }
@@ -220,7 +261,7 @@ public final class Trainer {
             BatchSampler.Batch batch = sampler.sample(s, micro);
             NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), true);
             return LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
-        }, step, accum);
+        }, step, accum, 1);
     }
 
     /** Mean validation loss over a fixed set of batches, so evals are comparable across steps. */

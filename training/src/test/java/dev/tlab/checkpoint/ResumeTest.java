@@ -93,6 +93,24 @@ class ResumeTest {
         assertSameCheckpoint(straight.resolve("checkpoints/step-000012"), dir.resolve("at-checkpoint/checkpoints/step-000012"));
     }
 
+    @Test
+    void fp16RunResumesBitIdenticallyWithItsLossScale() throws IOException {
+        String[] half = {"train.precision=fp16", "train.steps=8", "checkpoint.every=4", "train.eval_every=8"};
+        Path straightHalf = new Trainer(tiny(dir, "fp16-straight", half), null, false).fit().runDir();
+        RunConfig run = tiny(dir, "fp16-interrupted", half);
+        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+            if (done == 6) {
+                throw new IllegalStateException("stop");
+            }
+        }).fit());
+        new Trainer(run, null, false).from(RunStart.resume(dir.resolve("fp16-interrupted"))).fit();
+        assertSameCheckpoint(straightHalf.resolve("checkpoints/step-000008"),
+                dir.resolve("fp16-interrupted/checkpoints/step-000008"));
+        CheckpointState state = Checkpoints.readState(straightHalf.resolve("checkpoints/step-000008"));
+        assertEquals(65536.0, state.lossScale());
+        assertEquals(8, state.lossScaleGoodSteps());
+    }
+
     enum Damage { MISSING_MODEL, MISSING_OPTIMIZER, TRUNCATED_MODEL, CORRUPT_OPTIMIZER, MISSING_STATE, TRUNCATED_STATE, LEFTOVER_TMP }
 
     @ParameterizedTest
@@ -203,8 +221,10 @@ class ResumeTest {
         }
         CheckpointState a = Checkpoints.readState(expected);
         CheckpointState b = Checkpoints.readState(actual);
-        assertEquals(List.of(a.step(), a.optimizerSteps(), a.tokensSeen(), a.valLoss(), a.bestValLoss(), a.bestValStep()),
-                List.of(b.step(), b.optimizerSteps(), b.tokensSeen(), b.valLoss(), b.bestValLoss(), b.bestValStep()));
+        assertEquals(List.of(a.step(), a.optimizerSteps(), a.tokensSeen(), a.valLoss(), a.bestValLoss(), a.bestValStep(),
+                        a.lossScale(), a.lossScaleGoodSteps()),
+                List.of(b.step(), b.optimizerSteps(), b.tokensSeen(), b.valLoss(), b.bestValLoss(), b.bestValStep(),
+                        b.lossScale(), b.lossScaleGoodSteps()));
     }
 
     /** (step, train loss, val loss) of every logged row. */
