@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "tlab 0.1.0",
         description = "Train small Transformers on the JVM (DJL + PyTorch), and sample from them.",
-        subcommands = {TrainCommand.class, ResumeCommand.class, FinetuneCommand.class, SampleCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class, SampleCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             "  tlab train configs/shakespeare-char.yaml --set train.steps=200 --set model.layers=2",
             "  tlab resume runs/shakespeare-char --set train.steps=3000",
             "  tlab finetune configs/finetune-pride.yaml --from runs/shakespeare-char/checkpoints/best",
+            "  tlab inspect runs/shakespeare-char",
             "  tlab sample runs/shakespeare-char --prompt \"ROMEO:\" --tokens 400",
             "  tlab bench configs/shakespeare-char.yaml --steps 200"
         })
