@@ -200,7 +200,8 @@ public final class ConfigLoader {
                         c.integer("train.log_every"),
                         c.text("train.device"),
                         c.text("train.precision"),
-                        c.longValue("train.seed"));
+                        c.longValue("train.seed"),
+                        c.integer("train.profile_steps"));
         DataConfig data =
                 new DataConfig(
                         resolveData(c.text("data.path"), baseDir),

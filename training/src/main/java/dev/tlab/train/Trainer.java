@@ -24,6 +24,9 @@ import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.GlobalNormClip;
 import dev.tlab.optim.LrSchedule;
+import dev.tlab.profile.Phase;
+import dev.tlab.profile.ProfileTable;
+import dev.tlab.profile.StepProfiler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -43,6 +46,7 @@ public final class Trainer {
     private final PrintStream console;
     private final boolean interactive;
     private StepListener listener = (done, manager) -> {};
+    private ProfileTable profile;
 
     /** Called after every optimizer step, with the manager that owns the model. */
     @FunctionalInterface
@@ -103,6 +107,7 @@ public final class Trainer {
             long trainNanos = 0;
             long windowTokens = 0;
             double tokensPerSecond = Double.NaN;
+            StepProfiler profiler = StepProfiler.create(train.profileSteps(), model, device);
             LossPlot plot = new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)");
             try (MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
                 for (long step = 0; step < train.steps(); step++) {
@@ -110,18 +115,28 @@ public final class Trainer {
                     boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
                     boolean eval = done % train.evalEvery() == 0 || done == train.steps();
                     long stepStart = System.nanoTime();
+                    profiler.startStep(step);
                     double lr = schedule.at(step);
                     double gradScale;
                     try (NDScope ignored = new NDScope()) {
-                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step, train.gradAccum());
+                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step,
+                                train.gradAccum(), profiler);
                         gradScale = train.gradClip() > 0
                                 ? GlobalNormClip.factor(GlobalNormClip.norm(parameters.values()), train.gradClip())
                                 : 1.0;
                         if (log) {
                             trainLoss = loss.getFloat();
                         }
+                        profiler.lap(Phase.CLIP);
                     }
+                    profiler.lap(Phase.BOOKKEEPING);
                     optimizer.step(lr, gradScale);
+                    profiler.lap(Phase.OPTIMIZER);
+                    if (profiler.endStep()) {
+                        profile = profiler.table();
+                        say("\n" + profile.format());
+                        writeText(runDir.resolve("profile.txt"), profile.format());
+                    }
                     // Throughput counts training steps only, not evaluation or checkpoints.
                     long stepNanos = System.nanoTime() - stepStart;
                     windowNanos += stepNanos;
@@ -180,11 +195,17 @@ public final class Trainer {
 
     /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
     static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
+        return accumulate(microLoss, step, accum, StepProfiler.off());
+    }
+
+    private static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, StepProfiler profiler) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
                 NDArray loss = microLoss.loss(step, micro).div(accum);
+                profiler.lap(Phase.FORWARD);
                 collector.backward(loss);
+                profiler.lap(Phase.BACKWARD);
                 NDArray detached = loss.stopGradient();
                 total = total == null ? detached : total.add(detached);
             }
@@ -222,13 +243,22 @@ public final class Trainer {
         if (report.isEmpty()) {
             return "";
         }
+        writeText(runDir.resolve("samples.txt"), report);
+        say("\n" + report);
+        return report;
+    }
+
+    private static void writeText(Path file, String text) {
         try {
-            Files.writeString(runDir.resolve("samples.txt"), report);
+            Files.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        say("\n" + report);
-        return report;
+    }
+
+    /** The sublayer timing table of a run with {@code train.profile_steps > 0}, once fit has made it; else null. */
+    public ProfileTable profile() {
+        return profile;
     }
 
     private void createRunDir(Path runDir) {
