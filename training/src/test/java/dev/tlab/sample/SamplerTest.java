@@ -42,16 +42,14 @@ class SamplerTest {
 
     @Test
     void cachedSamplingMatchesFullRecomputeForEveryScheme() {
-        // 40 tokens through a context of 8: the window slides (and the cache is rebuilt) several times.
+        // 20 tokens through a context of 8: the window slides (and the cache is rebuilt) 3 times.
         for (PositionalKind scheme : PositionalKind.values()) {
             withSampler(scheme, (sampler, model) -> {
-                for (SampleConfig o : List.of(options("ab", 40, 1.0, 0.95, "", ContextLimit.SLIDE),
-                        options("ab", 40, 0, 1, "", ContextLimit.SLIDE))) {
-                    Sample cached = sampler.cached(true).generate(o, 5);
-                    Sample full = sampler.cached(false).generate(o, 5);
-                    assertEquals(full.output(), cached.output(), scheme + " at temperature " + o.temperature());
-                    assertEquals(40, cached.tokens());
-                }
+                SampleConfig o = options("ab", 20, 1.0, 0.95, "", ContextLimit.SLIDE);
+                Sample cached = sampler.cached(true).generate(o, 5);
+                Sample full = sampler.cached(false).generate(o, 5);
+                assertEquals(full.output(), cached.output(), scheme.toString());
+                assertEquals(20, cached.tokens());
             });
         }
     }
@@ -99,9 +97,9 @@ class SamplerTest {
             assertEquals(0, full.tokens(), "a prompt that already fills the context leaves no room");
 
             // Learned positions cannot place token 9, so sliding is the only way on; it must not fail.
-            Sample slid = sampler.generate(options("ab", 100, 1.0, 1, "", ContextLimit.SLIDE), 1);
+            Sample slid = sampler.generate(options("ab", 30, 1.0, 1, "", ContextLimit.SLIDE), 1);
             assertEquals(End.TOKENS, slid.end());
-            assertEquals(100, slid.output().length());
+            assertEquals(30, slid.output().length());
             assertEquals(stopped.output(), slid.output().substring(0, CONTEXT - 2), "the same draws up to the limit");
         });
     }
