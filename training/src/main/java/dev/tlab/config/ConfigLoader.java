@@ -14,6 +14,7 @@ import dev.tlab.models.ModelType;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
+import dev.tlab.sample.ContextLimit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -200,7 +201,8 @@ public final class ConfigLoader {
                         c.integer("train.log_every"),
                         c.text("train.device"),
                         c.text("train.precision"),
-                        c.longValue("train.seed"));
+                        c.longValue("train.seed"),
+                        c.integer("train.profile_steps"));
         DataConfig data =
                 new DataConfig(
                         resolveData(c.text("data.path"), baseDir),
@@ -230,7 +232,10 @@ public final class ConfigLoader {
                         c.text("sample.prompt"),
                         c.integer("sample.tokens"),
                         c.number("sample.temperature"),
-                        c.integer("sample.top_k"));
+                        c.integer("sample.top_k"),
+                        c.number("sample.top_p"),
+                        c.text("sample.stop"),
+                        parse(() -> ContextLimit.parse(c.text("sample.context_limit"))));
         FinetuneConfig finetune = new FinetuneConfig(c.texts("finetune.freeze"),
                 FinetuneConfig.VocabPolicy.parse(c.text("finetune.vocab")), c.bool("finetune.resume_optimizer"));
         String name = c.text("name");

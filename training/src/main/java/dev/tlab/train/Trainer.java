@@ -30,6 +30,9 @@ import dev.tlab.optim.GlobalNormClip;
 import dev.tlab.optim.LossScaler;
 import dev.tlab.layers.HalfPrecisionStore;
 import dev.tlab.optim.LrSchedule;
+import dev.tlab.profile.Phase;
+import dev.tlab.profile.ProfileTable;
+import dev.tlab.profile.StepProfiler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -50,6 +53,7 @@ public final class Trainer {
     private final boolean interactive;
     private StepListener listener = (done, manager) -> {};
     private RunStart start = RunStart.scratch();
+    private ProfileTable profile;
 
     /** Called after every optimizer step, with the manager that owns the model. */
     @FunctionalInterface
@@ -131,6 +135,7 @@ public final class Trainer {
             long trainNanos = 0;
             long windowTokens = 0;
             double tokensPerSecond = Double.NaN;
+            StepProfiler profiler = StepProfiler.create(train.profileSteps(), model, device);
             LossPlot plot = Plots.supported()
                     ? new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)")
                     : null;
@@ -147,13 +152,14 @@ public final class Trainer {
                     boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
                     boolean eval = done % train.evalEvery() == 0 || done == train.steps();
                     long stepStart = System.nanoTime();
+                    profiler.startStep(step - first); // profiles the first steps of this process, resumed or not
                     double lr = schedule.at(step);
                     double gradScale;
                     boolean apply = true;
                     try (NDScope ignored = new NDScope()) {
                         double lossScale = scaler == null ? 1 : scaler.scale();
-                        NDArray loss = accumulate(
-                                (s, micro) -> task.trainLoss(ps, manager, s, micro), step, train.gradAccum(), lossScale);
+                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step,
+                                train.gradAccum(), lossScale, profiler);
                         double norm = 0;
                         if (half != null) {
                             // The overflow check needs the norm anyway: one host read per step.
@@ -170,9 +176,17 @@ public final class Trainer {
                         if (log) {
                             trainLoss = loss.getFloat();
                         }
+                        profiler.lap(Phase.CLIP);
                     }
+                    profiler.lap(Phase.BOOKKEEPING);
                     if (apply) {
                         optimizer.step(lr, gradScale);
+                    }
+                    profiler.lap(Phase.OPTIMIZER);
+                    if (profiler.endStep()) {
+                        profile = profiler.table();
+                        say("\n" + profile.format());
+                        writeText(runDir.resolve("profile.txt"), profile.format());
                     }
                     // Throughput counts training steps only, not evaluation or checkpoints.
                     long stepNanos = System.nanoTime() - stepStart;
@@ -236,17 +250,23 @@ public final class Trainer {
         NDArray loss(long step, int micro);
     }
 
+    /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
+        return accumulate(microLoss, step, accum, 1, StepProfiler.off());
+    }
+
     /**
-     * Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. Backward runs
-     * on the loss times {@code lossScale} (float16's loss scaling; 1 otherwise); the returned loss
-     * is unscaled.
+     * As above, with backward on the loss times {@code lossScale} (float16's loss scaling; 1
+     * otherwise); the returned loss is unscaled.
      */
-    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale) {
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale, StepProfiler profiler) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
                 NDArray loss = microLoss.loss(step, micro).div(accum);
+                profiler.lap(Phase.FORWARD);
                 collector.backward(lossScale == 1 ? loss : loss.mul(lossScale));
+                profiler.lap(Phase.BACKWARD);
                 NDArray detached = loss.stopGradient();
                 total = total == null ? detached : total.add(detached);
             }
@@ -261,7 +281,7 @@ public final class Trainer {
             BatchSampler.Batch batch = sampler.sample(s, micro);
             NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), true);
             return LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
-        }, step, accum, 1);
+        }, step, accum);
     }
 
     /** Mean validation loss over a fixed set of batches, so evals are comparable across steps. */
@@ -284,13 +304,22 @@ public final class Trainer {
         if (report.isEmpty()) {
             return "";
         }
+        writeText(runDir.resolve("samples.txt"), report);
+        say("\n" + report);
+        return report;
+    }
+
+    private static void writeText(Path file, String text) {
         try {
-            Files.writeString(runDir.resolve("samples.txt"), report);
+            Files.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        say("\n" + report);
-        return report;
+    }
+
+    /** The sublayer timing table of a run with {@code train.profile_steps > 0}, once fit has made it; else null. */
+    public ProfileTable profile() {
+        return profile;
     }
 
     /** A fresh run must not delete the checkpoints of an earlier one by pruning them. */

@@ -91,8 +91,7 @@ class TrainerTest {
             assertEquals(12, model.state().step());
             var sampling = small(12).sample();
             String again = model.sampler().generate(sampling.prompt(), sampling.tokens(), sampling.temperature(), sampling.topK(), 1337);
-            // The run reports greedy text, then the sampled text that the rebuilt model must repeat.
-            assertTrue(result.sample().endsWith(" ===\n" + again + "\n"), result.sample() + " vs " + again);
+            assertTrue(result.sample().contains(again), "the end-of-run sample, again from the checkpoint:\n" + again);
         }
     }
 
