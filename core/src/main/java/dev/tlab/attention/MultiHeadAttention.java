@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import dev.tlab.layers.Dense;
 import dev.tlab.layers.Dropout;
 import dev.tlab.layers.Precision;
+import dev.tlab.layers.Scalars;
 import dev.tlab.layers.TableCache;
 import dev.tlab.positional.PositionalScheme;
 
@@ -113,7 +114,7 @@ public class MultiHeadAttention extends AbstractBlock {
         }
         long keyLength = keys.getShape().get(2);
         // Scaling q (T x D) is cheaper than scaling the scores (T x T).
-        NDArray scores = queries.mul(1.0 / Math.sqrt(headDim)).matMul(keys.transpose(0, 1, 3, 2));
+        NDArray scores = Scalars.times(queries, 1.0 / Math.sqrt(headDim)).matMul(keys.transpose(0, 1, 3, 2));
         if (causal && length > 1) {
             scores = scores.add(causalMask(ps, length, keyLength, offset, scores));
         }

@@ -41,7 +41,7 @@ public final class HalfPrecisionStore extends ParameterStore {
                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray zero = null;
             for (Parameter master : masters) {
-                NDArray term = master.getArray().sum().mul(0);
+                NDArray term = Scalars.times(master.getArray().sum(), 0);
                 zero = zero == null ? term : zero.add(term);
             }
             if (zero != null) {

@@ -29,6 +29,7 @@ import dev.tlab.optim.Freeze;
 import dev.tlab.optim.GlobalNormClip;
 import dev.tlab.optim.LossScaler;
 import dev.tlab.layers.HalfPrecisionStore;
+import dev.tlab.layers.Scalars;
 import dev.tlab.optim.LrSchedule;
 import dev.tlab.profile.Phase;
 import dev.tlab.profile.ProfileTable;
@@ -263,9 +264,9 @@ public final class Trainer {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
-                NDArray loss = microLoss.loss(step, micro).div(accum);
+                NDArray loss = Scalars.over(microLoss.loss(step, micro), accum);
                 profiler.lap(Phase.FORWARD);
-                collector.backward(lossScale == 1 ? loss : loss.mul(lossScale));
+                collector.backward(lossScale == 1 ? loss : Scalars.times(loss, lossScale));
                 profiler.lap(Phase.BACKWARD);
                 NDArray detached = loss.stopGradient();
                 total = total == null ? detached : total.add(detached);

@@ -77,6 +77,37 @@ class ResumeTest {
     }
 
     @Test
+    void resumeIsExactWhileTheGarbageCollectorRuns() throws Exception {
+        // Native memory that Java frees on collection must never back a tensor that backward still
+        // reads (see dev.tlab.layers.Scalars): collecting all the time must not change a single bit.
+        Thread collector = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                System.gc();
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            RunConfig run = tiny(dir, "collected");
+            assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+                if (done == 7) {
+                    throw new IllegalStateException("stop");
+                }
+            }).fit());
+            new Trainer(run, null, false).from(RunStart.resume(dir.resolve("collected"))).fit();
+        } finally {
+            collector.interrupt();
+            collector.join();
+        }
+        assertSameCheckpoint(straight.resolve("checkpoints/step-000012"), dir.resolve("collected/checkpoints/step-000012"));
+    }
+
+    @Test
     void resumeAfterTheLastCheckpointContinuesFromIt() throws IOException {
         // Stopping exactly at a checkpoint (step 10) loses nothing.
         RunConfig run = tiny(dir, "at-checkpoint");
