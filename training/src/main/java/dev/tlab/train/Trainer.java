@@ -115,7 +115,7 @@ public final class Trainer {
                     boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
                     boolean eval = done % train.evalEvery() == 0 || done == train.steps();
                     long stepStart = System.nanoTime();
-                    profiler.startStep(step);
+                    profiler.startStep();
                     double lr = schedule.at(step);
                     double gradScale;
                     try (NDScope ignored = new NDScope()) {

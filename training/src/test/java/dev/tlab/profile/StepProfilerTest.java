@@ -84,7 +84,7 @@ class StepProfilerTest {
 
             StepProfiler off = StepProfiler.off();
             for (long step = 0; step < 8; step++) {
-                off.startStep(step);
+                off.startStep();
                 assertSame(SublayerTimer.OFF, model.timer());
                 forwardBackward(model, ps, manager);
                 off.lap(Phase.FORWARD);
@@ -111,11 +111,11 @@ class StepProfilerTest {
             DecoderLM model = DecoderLM.create(config, manager);
             StepProfiler profiler = StepProfiler.create(1, model, Device.cpu());
             for (long step = 0; step < StepProfiler.WARMUP_STEPS; step++) {
-                profiler.startStep(step);
+                profiler.startStep();
                 assertSame(SublayerTimer.OFF, model.timer(), "warm-up step " + step + " is timed");
                 assertFalse(profiler.endStep());
             }
-            profiler.startStep(StepProfiler.WARMUP_STEPS);
+            profiler.startStep();
             assertTrue(model.timer() instanceof WallClockTimer);
             profiler.endStep();
             assertSame(SublayerTimer.OFF, model.timer(), "the timer stays on after its step");
