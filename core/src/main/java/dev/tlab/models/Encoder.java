@@ -55,7 +55,7 @@ public class Encoder extends TokenModel {
         if (valid == null) {
             pooled = hidden.mean(new int[] {1});
         } else {
-            NDArray weights = valid.toType(DataType.FLOAT32, false).expandDims(-1);
+            NDArray weights = valid.toType(hidden.getDataType(), false).expandDims(-1);
             pooled = hidden.mul(weights).sum(new int[] {1}).div(weights.sum(new int[] {1}));
         }
         return timer().run(SublayerKind.HEAD, pooled, p -> classifier.forward(ps, p));

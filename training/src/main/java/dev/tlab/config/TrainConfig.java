@@ -58,10 +58,18 @@ public record TrainConfig(
             throw new ConfigException("train.grad_clip must be >= 0 (0 = off), got " + gradClip);
         }
         dev.tlab.train.Devices.check("train.device", device);
-        if (!precision.equals("fp32")) {
+        if (!precision.equals("fp32") && !precision.equals("fp16")) {
+            String hint = precision.equals("bf16")
+                    ? " (bfloat16 casts abort the JVM in this DJL release, so tlab does not offer it)"
+                    : "";
             throw new ConfigException(
-                    "train.precision: unsupported value '" + precision + "'; allowed: fp32");
+                    "train.precision: unsupported value '" + precision + "'; allowed: fp32, fp16" + hint);
         }
+    }
+
+    /** Whether forward and backward run in float16 (fp32 master weights, dynamic loss scaling). */
+    public boolean halfPrecision() {
+        return precision.equals("fp16");
     }
 
     /** Steps over which the cosine runs from lr down to min_lr. */

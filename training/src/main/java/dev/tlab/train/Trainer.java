@@ -17,12 +17,15 @@ import dev.tlab.data.BatchSampler;
 import dev.tlab.data.BatchSource;
 import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
+import dev.tlab.metrics.Plots;
 import dev.tlab.metrics.ProgressBar;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.GlobalNormClip;
+import dev.tlab.optim.LossScaler;
+import dev.tlab.layers.HalfPrecisionStore;
 import dev.tlab.optim.LrSchedule;
 import dev.tlab.profile.Phase;
 import dev.tlab.profile.ProfileTable;
@@ -86,13 +89,16 @@ public final class Trainer {
             TokenModel model = task.model();
             ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
-            ParameterStore ps = new ParameterStore(manager, false);
+            HalfPrecisionStore half = train.halfPrecision() ? new HalfPrecisionStore(manager, parameters.values()) : null;
+            ParameterStore ps = half != null ? half : new ParameterStore(manager, false);
+            LossScaler scaler = half != null ? new LossScaler() : null;
             AdamW optimizer = new AdamW(parameters, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
             LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
 
             say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
                     config.name(), device, modelConfig.type(), config.data().task(), modelConfig.parameterCount(),
                     task.describe()));
+            say("engine: " + Devices.describe(device) + " | precision " + train.precision());
             say("AdamW groups: " + optimizer.describeGroups());
             say("outputs: " + runDir.toAbsolutePath());
 
@@ -108,7 +114,9 @@ public final class Trainer {
             long windowTokens = 0;
             double tokensPerSecond = Double.NaN;
             StepProfiler profiler = StepProfiler.create(train.profileSteps(), model, device);
-            LossPlot plot = new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)");
+            LossPlot plot = Plots.supported()
+                    ? new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)")
+                    : null;
             try (MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
                 for (long step = 0; step < train.steps(); step++) {
                     long done = step + 1;
@@ -118,19 +126,33 @@ public final class Trainer {
                     profiler.startStep();
                     double lr = schedule.at(step);
                     double gradScale;
+                    boolean apply = true;
                     try (NDScope ignored = new NDScope()) {
+                        double lossScale = scaler == null ? 1 : scaler.scale();
                         NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step,
-                                train.gradAccum(), profiler);
-                        gradScale = train.gradClip() > 0
-                                ? GlobalNormClip.factor(GlobalNormClip.norm(parameters.values()), train.gradClip())
-                                : 1.0;
+                                train.gradAccum(), lossScale, profiler);
+                        double norm = 0;
+                        if (half != null) {
+                            // The overflow check needs the norm anyway: one host read per step.
+                            norm = half.gradientNorm() / lossScale;
+                            apply = scaler.update(norm);
+                            if (apply) {
+                                half.addGradientsToMasters();
+                            }
+                            half.endStep();
+                        } else if (train.gradClip() > 0) {
+                            norm = GlobalNormClip.norm(parameters.values());
+                        }
+                        gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
                         if (log) {
                             trainLoss = loss.getFloat();
                         }
                         profiler.lap(Phase.CLIP);
                     }
                     profiler.lap(Phase.BOOKKEEPING);
-                    optimizer.step(lr, gradScale);
+                    if (apply) {
+                        optimizer.step(lr, gradScale);
+                    }
                     profiler.lap(Phase.OPTIMIZER);
                     if (profiler.endStep()) {
                         profile = profiler.table();
@@ -146,14 +168,19 @@ public final class Trainer {
                     if (eval) {
                         valLoss = evaluate(task, ps, manager, train.evalBatches());
                         extra = task.evalMetrics(ps, manager);
+                        if (half != null) {
+                            half.endStep();
+                        }
                         bestVal = Double.isNaN(bestVal) ? valLoss : Math.min(bestVal, valLoss);
                     }
                     if (log || eval) {
                         tokensPerSecond = windowTokens / (windowNanos / 1e9);
                         double elapsed = (System.nanoTime() - start) / 1e9;
                         metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed, eval ? extra : Map.of());
-                        plot.add("train", done, trainLoss);
-                        if (eval) {
+                        if (plot != null) {
+                            plot.add("train", done, trainLoss);
+                        }
+                        if (eval && plot != null) {
                             plot.add("val", done, valLoss);
                         }
                         if (bar != null) {
@@ -174,7 +201,11 @@ public final class Trainer {
                     listener.afterStep(done, manager);
                 }
             }
-            plot.write(runDir.resolve("loss.png"));
+            if (plot != null) {
+                plot.write(runDir.resolve("loss.png"));
+            } else {
+                say(Plots.MISSING);
+            }
             double totalSeconds = (System.nanoTime() - start) / 1e9;
             double meanTokensPerSecond = train.steps() * tokensPerStep / (trainNanos / 1e9);
             say(String.format(Locale.ROOT,
@@ -193,18 +224,23 @@ public final class Trainer {
         NDArray loss(long step, int micro);
     }
 
-    /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
-    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
-        return accumulate(microLoss, step, accum, StepProfiler.off());
+    /**
+     * Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. Backward runs
+     * on the loss times {@code lossScale} (float16's loss scaling; 1 otherwise); the returned loss
+     * is unscaled.
+     */
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale) {
+        return accumulate(microLoss, step, accum, lossScale, StepProfiler.off());
     }
 
-    private static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, StepProfiler profiler) {
+    private static NDArray accumulate(
+            MicroBatchLoss microLoss, long step, int accum, double lossScale, StepProfiler profiler) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
                 NDArray loss = microLoss.loss(step, micro).div(accum);
                 profiler.lap(Phase.FORWARD);
-                collector.backward(loss);
+                collector.backward(lossScale == 1 ? loss : loss.mul(lossScale));
                 profiler.lap(Phase.BACKWARD);
                 NDArray detached = loss.stopGradient();
                 total = total == null ? detached : total.add(detached);
@@ -220,7 +256,7 @@ public final class Trainer {
             BatchSampler.Batch batch = sampler.sample(s, micro);
             NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), true);
             return LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
-        }, step, accum);
+        }, step, accum, 1);
     }
 
     /** Mean validation loss over a fixed set of batches, so evals are comparable across steps. */
