@@ -64,7 +64,8 @@ public final class ConfigLoader {
         for (String override : overrides) {
             applyOverride(merged, override);
         }
-        if (merged.path("name").asText().isBlank()) {
+        JsonNode name = merged.path("name");
+        if (name.isTextual() && name.asText().isBlank()) {
             merged.put("name", defaultName);
         }
         return build(merged, baseDir);
