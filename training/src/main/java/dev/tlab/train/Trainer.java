@@ -18,6 +18,7 @@ import dev.tlab.data.BatchSource;
 import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
 import dev.tlab.metrics.ProgressBar;
+import dev.tlab.metrics.RunSummary;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
@@ -79,6 +80,7 @@ public final class Trainer {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Task task = Tasks.create(config, manager);
             createRunDir(runDir);
+            RunSummary.clear(runDir);
             TokenModel model = task.model();
             ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
@@ -140,6 +142,7 @@ public final class Trainer {
                         plot.add("train", done, trainLoss);
                         if (eval) {
                             plot.add("val", done, valLoss);
+                            plot.refresh(runDir.resolve("loss.png"));
                         }
                         if (bar != null) {
                             double eta = elapsed / done * (train.steps() - done);
@@ -168,6 +171,7 @@ public final class Trainer {
                     train.steps() * tokensPerStep / totalSeconds));
             extra.forEach((key, value) -> say(String.format(Locale.ROOT, "%s: %.4f", key, value)));
             String sample = writeSamples(runDir, task.samples(ps, manager, train.seed()));
+            new RunSummary(train.steps(), trainLoss, valLoss, bestVal, meanTokensPerSecond, totalSeconds).write(runDir);
             return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample, extra);
         }
     }
