@@ -167,5 +167,4 @@ public final class Ablation {
             console.flush();
         }
     }
-
 }

@@ -16,13 +16,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** {@code curves.png}: val loss against step, one line per setting (mean over seeds), the seeds' range shaded. */
 final class CurvesPlot {
 
-    /** Matplotlib's tab10, then dashed lines for settings beyond ten. */
-    private static final Color[] COLORS = {
-        new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40),
-        new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194), new Color(127, 127, 127),
-        new Color(188, 189, 34), new Color(23, 190, 207)
-    };
-
     private CurvesPlot() {}
 
     static void write(Sweep sweep, List<Results.Finished> finished, Path file) {
@@ -35,8 +28,8 @@ final class CurvesPlot {
         for (String setting : sweep.settings()) {
             List<TreeMap<Long, Double>> curves = finished.stream()
                     .filter(f -> f.run().setting().equals(setting)).map(Results.Finished::valCurve).toList();
-            Color color = COLORS[index % COLORS.length];
-            BasicStroke stroke = index < COLORS.length
+            Color color = LossPlot.COLORS[index % LossPlot.COLORS.length];
+            BasicStroke stroke = index < LossPlot.COLORS.length
                     ? new BasicStroke(2f)
                     : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {6f, 4f}, 0f);
             index++;

@@ -32,7 +32,7 @@ final class Extrapolation {
         if (cached.isPresent()) {
             return cached.get();
         }
-        List<ContextLoss> results = ContextEval.evaluate(runDir, contexts, 0, device, null);
+        List<ContextLoss> results = ContextEval.evaluate(runDir, contexts, 0, device, null).losses();
         try {
             JSON.writeValue(runDir.resolve(FILE).toFile(), results);
         } catch (IOException e) {

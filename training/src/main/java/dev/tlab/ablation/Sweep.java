@@ -86,7 +86,8 @@ public final class Sweep {
                 }
                 String name = setting + "-seed" + seed;
                 Map<String, String> values = new LinkedHashMap<>();
-                List<String> overrides = new ArrayList<>(fixed);
+                // set's output.dir only places the sweep; each run gets the sweep directory below.
+                List<String> overrides = new ArrayList<>(fixed.stream().filter(o -> !o.startsWith("output.dir=")).toList());
                 combination.forEach((key, value) -> {
                     values.put(key, flow(value));
                     overrides.add(key + "=" + flow(value));

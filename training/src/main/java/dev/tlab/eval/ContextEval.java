@@ -16,6 +16,7 @@ import dev.tlab.data.Corpus;
 import dev.tlab.data.DataTask;
 import dev.tlab.data.TokenSplits;
 import dev.tlab.models.DecoderLM;
+import dev.tlab.positional.PositionalKind;
 import dev.tlab.train.LmLoss;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +37,10 @@ public final class ContextEval {
         }
     }
 
+    /** The losses of one checkpoint, with what it was trained at. */
+    public record Evaluation(Path checkpoint, long step, int trainedContext, PositionalKind positional,
+            List<ContextLoss> losses) {}
+
     private ContextEval() {}
 
     /**
@@ -43,7 +48,7 @@ public final class ContextEval {
      * @param batches validation batches per context; 0 = the run's {@code train.eval_batches}
      * @param data the corpus, or null for the run's {@code data.path}
      */
-    public static List<ContextLoss> evaluate(Path run, List<Integer> contexts, int batches, Device device, Path data) {
+    public static Evaluation evaluate(Path run, List<Integer> contexts, int batches, Device device, Path data) {
         for (int context : contexts) {
             if (context < 1) {
                 throw new ConfigException("--contexts: each context must be >= 1, got " + context);
@@ -83,7 +88,8 @@ public final class ContextEval {
                 }
                 results.add(new ContextLoss(context, sum / n, null));
             }
-            return results;
+            return new Evaluation(trained.checkpoint(), trained.state().step(), config.model().context(),
+                    config.model().positional(), results);
         }
     }
 

@@ -25,6 +25,14 @@ public final class LossPlot {
     /** Redraws during training at most this often; the final write always happens. */
     private static final long REFRESH_NANOS = 10_000_000_000L;
 
+    /** Matplotlib's tab10 palette, for every tlab plot. */
+    public static final java.awt.Color[] COLORS = {
+        new java.awt.Color(31, 119, 180), new java.awt.Color(255, 127, 14), new java.awt.Color(44, 160, 44),
+        new java.awt.Color(214, 39, 40), new java.awt.Color(148, 103, 189), new java.awt.Color(140, 86, 75),
+        new java.awt.Color(227, 119, 194), new java.awt.Color(127, 127, 127), new java.awt.Color(188, 189, 34),
+        new java.awt.Color(23, 190, 207)
+    };
+
     private final String title;
     private final Map<String, List<double[]>> series = new LinkedHashMap<>();
     private long lastWrite = Long.MIN_VALUE;
@@ -49,9 +57,12 @@ public final class LossPlot {
 
     public void write(Path file) {
         XYChart chart = chart(title, "step", "loss (nats)");
+        int index = 0;
         for (var entry : series.entrySet()) {
             List<double[]> points = entry.getValue();
             XYSeries s = chart.addSeries(entry.getKey(), column(points, 0), column(points, 1));
+            s.setLineColor(COLORS[index % COLORS.length]);
+            s.setMarkerColor(COLORS[index++ % COLORS.length]);
             s.setMarker(points.size() == 1 || entry.getKey().equals("val") ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         }
         if (series.isEmpty()) {

@@ -119,7 +119,7 @@ public final class Trainer {
                         gradScale = train.gradClip() > 0
                                 ? GlobalNormClip.factor(GlobalNormClip.norm(parameters.values()), train.gradClip())
                                 : 1.0;
-                        if (log) {
+                        if (log || eval) {
                             trainLoss = loss.getFloat();
                         }
                     }
