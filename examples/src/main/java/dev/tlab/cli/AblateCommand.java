@@ -5,6 +5,7 @@ import dev.tlab.ablation.AblationSpec;
 import dev.tlab.ablation.Sweep;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -45,6 +46,11 @@ final class AblateCommand implements Callable<Integer> {
         boolean collect;
     }
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = {
+        "Override a config key in every run (repeatable), after the spec's set:, e.g. a quick trial with"
+                + " --set train.steps=50 --set output.dir=/tmp/trial. Grid keys, name and train.seed are the sweep's."})
+    List<String> overrides = new java.util.ArrayList<>();
+
     @Option(names = "--launcher", defaultValue = "./tlab", description = "Command that starts tlab in emitted jobs (default: ${DEFAULT-VALUE}).")
     String launcher;
 
@@ -53,16 +59,20 @@ final class AblateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Sweep sweep = Sweep.plan(AblationSpec.load(specFile));
+        Sweep sweep = Sweep.plan(AblationSpec.load(specFile), overrides);
         PrintWriter out = spec.commandLine().getOut();
         if (mode.emitJobs) {
             sweep.commands(launcher).forEach(out::println);
             out.flush();
             return 0;
         }
-        String command = "tlab ablate " + specFile + (mode.collect ? " --collect" : "");
+        StringBuilder command = new StringBuilder("tlab ablate ").append(specFile);
+        overrides.forEach(o -> command.append(" --set ").append(o));
+        if (mode.collect) {
+            command.append(" --collect");
+        }
         Ablation ablation = new Ablation(sweep, quiet ? null : System.err, System.console() != null);
-        Ablation.Report report = mode.collect ? ablation.collect(command) : ablation.run(command);
+        Ablation.Report report = mode.collect ? ablation.collect(command.toString()) : ablation.run(command.toString());
         if (!quiet) {
             out.println(readResults(report.dir().resolve("results.md")));
             out.flush();

@@ -186,9 +186,8 @@ public final class Results {
         spec.grid().forEach((k, v) -> axes.add("`" + k + "` in " + v.stream().map(Sweep::flow).toList()));
         md.append(String.join(" x ", axes)).append("; seeds ")
                 .append(sweep.runs().stream().map(Sweep.Run::seed).distinct().toList()).append("\n");
-        if (!spec.set().isEmpty()) {
-            List<String> fixed = new ArrayList<>();
-            spec.set().forEach((k, v) -> fixed.add("`" + k + "=" + Sweep.flow(v) + "`"));
+        if (!sweep.fixed().isEmpty()) {
+            List<String> fixed = sweep.fixed().stream().map(o -> "`" + o + "`").toList();
             md.append("- **Fixed**: ").append(String.join(", ", fixed)).append("\n");
         }
         md.append("- **Runs**: ").append(finished.size()).append(" of ").append(sweep.runs().size()).append(" complete");

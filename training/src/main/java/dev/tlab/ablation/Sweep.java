@@ -42,9 +42,11 @@ public final class Sweep {
     private final Path dir;
     private final List<Run> runs;
     private final List<String> settings;
+    private final List<String> fixed;
 
-    private Sweep(AblationSpec spec, Path dir, List<Run> runs) {
+    private Sweep(AblationSpec spec, Path dir, List<Run> runs, List<String> fixed) {
         this.spec = spec;
+        this.fixed = List.copyOf(fixed);
         this.dir = dir;
         this.runs = List.copyOf(runs);
         Set<String> order = new LinkedHashSet<>();
@@ -53,8 +55,23 @@ public final class Sweep {
     }
 
     public static Sweep plan(AblationSpec spec) {
+        return plan(spec, List.of());
+    }
+
+    /**
+     * @param extra {@code key=value} overrides for every run, after the spec's {@code set} (for a
+     *     quick trial: {@code --set train.steps=50 --set output.dir=/tmp/trial})
+     */
+    public static Sweep plan(AblationSpec spec, List<String> extra) {
         List<String> fixed = new ArrayList<>();
         spec.set().forEach((key, value) -> fixed.add(key + "=" + flow(value)));
+        for (String override : extra) {
+            String key = override.contains("=") ? override.substring(0, override.indexOf('=')).trim() : override;
+            if (spec.grid().containsKey(key) || key.equals("name") || key.equals("train.seed")) {
+                throw new ConfigException("--set " + override + ": " + key + " is set per run by the sweep");
+            }
+            fixed.add(override);
+        }
         RunConfig base = ConfigLoader.load(spec.base(), fixed);
         Path dir = base.outputDir().resolve(spec.name());
         List<Long> seeds = spec.seeds().isEmpty() ? List.of(base.train().seed()) : spec.seeds();
@@ -104,7 +121,7 @@ public final class Sweep {
                 runs.add(new Run(setting, name, seed, values, overrides, config));
             }
         }
-        return new Sweep(spec, dir, runs);
+        return new Sweep(spec, dir, runs, fixed);
     }
 
     /** Grid values joined by '-': text as it is, numbers and booleans after the key's last part. */
@@ -167,6 +184,11 @@ public final class Sweep {
 
     public List<Run> runs() {
         return runs;
+    }
+
+    /** The overrides every run shares: the spec's set, then any given on the command line. */
+    public List<String> fixed() {
+        return fixed;
     }
 
     /** Setting names in grid order. */
