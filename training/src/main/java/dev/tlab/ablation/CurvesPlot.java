@@ -20,7 +20,7 @@ final class CurvesPlot {
 
     static void write(Sweep sweep, List<Results.Finished> finished, Path file) {
         XYChart chart = LossPlot.chart(sweep.spec().name() + ": val loss (line: mean over seeds, band: min to max)",
-                "step", "val loss (nats)");
+                "step", "val loss (nats)", 1000, 600);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setPlotContentSize(0.95);
         chart.getStyler().setYAxisDecimalPattern("0.00");
@@ -66,7 +66,7 @@ final class CurvesPlot {
             if (curves.size() > 1) {
                 XYSeries band = chart.addSeries(setting + " (seeds)", polygon(x, x), polygon(high, low));
                 band.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.PolygonArea);
-                band.setFillColor(new Color(color.getRed(), color.getGreen(), color.getBlue(), 50));
+                band.setFillColor(new Color(color.getRed(), color.getGreen(), color.getBlue(), 40));
                 band.setLineColor(new Color(0, 0, 0, 0));
                 band.setMarker(SeriesMarkers.NONE);
                 band.setShowInLegend(false);

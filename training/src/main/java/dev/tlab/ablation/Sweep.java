@@ -63,15 +63,17 @@ public final class Sweep {
      *     quick trial: {@code --set train.steps=50 --set output.dir=/tmp/trial})
      */
     public static Sweep plan(AblationSpec spec, List<String> extra) {
-        List<String> fixed = new ArrayList<>();
-        spec.set().forEach((key, value) -> fixed.add(key + "=" + flow(value)));
+        // Key to override; a command-line override replaces the spec's value for its key.
+        Map<String, String> byKey = new LinkedHashMap<>();
+        spec.set().forEach((key, value) -> byKey.put(key, key + "=" + flow(value)));
         for (String override : extra) {
             String key = override.contains("=") ? override.substring(0, override.indexOf('=')).trim() : override;
             if (spec.grid().containsKey(key) || key.equals("name") || key.equals("train.seed")) {
                 throw new ConfigException("--set " + override + ": " + key + " is set per run by the sweep");
             }
-            fixed.add(override);
+            byKey.put(key, override);
         }
+        List<String> fixed = new ArrayList<>(byKey.values());
         RunConfig base = ConfigLoader.load(spec.base(), fixed);
         Path dir = base.outputDir().resolve(spec.name());
         List<Long> seeds = spec.seeds().isEmpty() ? List.of(base.train().seed()) : spec.seeds();

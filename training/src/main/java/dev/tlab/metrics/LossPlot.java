@@ -74,8 +74,12 @@ public final class LossPlot {
 
     /** A line chart in tlab's style: white, grid, legend inside the top right. */
     public static XYChart chart(String title, String xTitle, String yTitle) {
+        return chart(title, xTitle, yTitle, WIDTH, HEIGHT);
+    }
+
+    public static XYChart chart(String title, String xTitle, String yTitle, int width, int height) {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+        XYChart chart = new XYChartBuilder().width(width).height(height).title(title)
                 .xAxisTitle(xTitle).yAxisTitle(yTitle).theme(Styler.ChartTheme.Matlab).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);

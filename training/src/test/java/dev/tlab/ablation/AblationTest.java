@@ -227,4 +227,17 @@ class AblationTest {
         assertEquals("'a b'", Sweep.shellQuote("a b"));
         assertEquals("'train.betas=[0.9,0.95]'", Sweep.shellQuote("train.betas=[0.9,0.95]"));
     }
+
+    @Test
+    void commandLineOverridesReplaceTheSpecsSetButNotTheGrid() throws Exception {
+        Path spec = tinySpec(dir, "  model.positional: [learned, rope]", "");
+        Sweep sweep = Sweep.plan(AblationSpec.load(spec), List.of("train.steps=2", "model.norm=rmsnorm"));
+        Sweep.Run run = sweep.runs().get(0);
+        assertEquals(2, run.config().train().steps());
+        assertEquals(1, run.overrides().stream().filter(o -> o.startsWith("train.steps=")).count(), run.overrides().toString());
+        assertEquals(dev.tlab.norm.NormType.RMSNORM, run.config().model().norm());
+        var e = assertThrows(ConfigException.class,
+                () -> Sweep.plan(AblationSpec.load(spec), List.of("model.positional=alibi")));
+        assertTrue(e.getMessage().contains("model.positional is set per run by the sweep"), e.getMessage());
+    }
 }
