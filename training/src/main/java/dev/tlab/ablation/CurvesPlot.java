@@ -24,6 +24,8 @@ final class CurvesPlot {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setPlotContentSize(0.95);
         chart.getStyler().setYAxisDecimalPattern("0.00");
+        // Bands first, lines after, so no band tints another setting's line.
+        List<Runnable> lines = new ArrayList<>();
         int index = 0;
         for (String setting : sweep.settings()) {
             List<TreeMap<Long, Double>> curves = finished.stream()
@@ -71,12 +73,16 @@ final class CurvesPlot {
                 band.setMarker(SeriesMarkers.NONE);
                 band.setShowInLegend(false);
             }
-            XYSeries line = chart.addSeries(setting + " (" + curves.size() + (curves.size() == 1 ? " seed)" : " seeds)"), x, mean);
-            line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-            line.setLineColor(color);
-            line.setLineStyle(stroke);
-            line.setMarker(SeriesMarkers.NONE);
+            String label = setting + " (" + curves.size() + (curves.size() == 1 ? " seed)" : " seeds)");
+            lines.add(() -> {
+                XYSeries line = chart.addSeries(label, x, mean);
+                line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+                line.setLineColor(color);
+                line.setLineStyle(stroke);
+                line.setMarker(SeriesMarkers.NONE);
+            });
         }
+        lines.forEach(Runnable::run);
         if (chart.getSeriesMap().isEmpty()) {
             chart.addSeries("no complete runs yet", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
         }
