@@ -240,4 +240,18 @@ class AblationTest {
                 () -> Sweep.plan(AblationSpec.load(spec), List.of("model.positional=alibi")));
         assertTrue(e.getMessage().contains("model.positional is set per run by the sweep"), e.getMessage());
     }
+
+    @Test
+    void specKeysAreTheDocumentedOnes() throws Exception {
+        List<String> documented = new ArrayList<>();
+        boolean inSpecs = false;
+        for (String line : Files.readAllLines(Path.of("../docs/CONFIG.md"))) {
+            if (line.startsWith("## ")) {
+                inSpecs = line.equals("## Ablation specs");
+            } else if (inSpecs && line.startsWith("| `")) {
+                documented.add(line.substring(3, line.indexOf('`', 3)));
+            }
+        }
+        assertEquals(AblationSpec.KEYS, documented);
+    }
 }

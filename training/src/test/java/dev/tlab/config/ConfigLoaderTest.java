@@ -174,4 +174,21 @@ class ConfigLoaderTest {
     void extendsMustBeAPath() {
         assertTrue(error("extends: [a, b]\n").contains("extends expects the path of a base config"));
     }
+
+    @Test
+    void variantConfigsExtendTheBabyConfigAndAreNamedByTheirFile() throws Exception {
+        try (var files = Files.list(Path.of("../configs/variants"))) {
+            List<Path> variants = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+            assertEquals(10, variants.size(), variants.toString());
+            for (Path file : variants) {
+                RunConfig run = ConfigLoader.load(file, List.of());
+                String name = file.getFileName().toString().replace(".yaml", "");
+                assertEquals(name, run.name());
+                assertEquals(name, run.model().normPlacement() + "-" + run.model().positional());
+                assertEquals(2000, run.train().steps(), "the rest is the baby config");
+                assertEquals(128, run.model().dModel());
+                assertTrue(Files.isRegularFile(run.data().path()), run.data().path().toString());
+            }
+        }
+    }
 }
