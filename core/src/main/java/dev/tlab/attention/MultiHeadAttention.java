@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.tlab.layers.Dense;
 import dev.tlab.layers.Dropout;
+import dev.tlab.layers.Precision;
 import dev.tlab.layers.TableCache;
 import dev.tlab.positional.PositionalScheme;
 
@@ -114,16 +115,19 @@ public class MultiHeadAttention extends AbstractBlock {
         // Scaling q (T x D) is cheaper than scaling the scores (T x T).
         NDArray scores = queries.mul(1.0 / Math.sqrt(headDim)).matMul(keys.transpose(0, 1, 3, 2));
         if (causal && length > 1) {
-            scores = scores.add(causalMask(ps, length, keyLength, offset, x.getDevice()));
+            scores = scores.add(causalMask(ps, length, keyLength, offset, scores));
         }
         NDArray bias = positional.bias(ps, length, keyLength, offset, x.getDevice());
         if (bias != null) {
-            scores = scores.add(bias);
+            // Learned biases already come in the activations' type; only constant tables are cast.
+            scores = scores.add(TableCache.matching(bias, scores));
         }
         if (keyMask != null) {
-            scores = scores.add(keyMask);
+            scores = scores.add(TableCache.matching(keyMask, scores));
         }
-        NDArray weights = Dropout.apply(scores.softmax(-1), dropout, training);
+        // Softmax in float32 whatever the activations' type.
+        NDArray probabilities = Precision.narrow(Precision.widen(scores).softmax(-1), scores.getDataType());
+        NDArray weights = Dropout.apply(probabilities, dropout, training);
         NDArray mixed = weights.matMul(values).transpose(0, 2, 1, 3).reshape(batch, length, dModel);
         return proj.forward(ps, mixed);
     }
@@ -136,11 +140,11 @@ public class MultiHeadAttention extends AbstractBlock {
     }
 
     /** Rows {@code offset..offset+Tq} of the {@code [L, L]} mask: 0 on and below the diagonal, -inf above. */
-    NDArray causalMask(ParameterStore ps, long queries, long keys, long offset, Device device) {
+    NDArray causalMask(ParameterStore ps, long queries, long keys, long offset, NDArray scores) {
         long needed = Math.max(offset + queries, keys);
         // Training asks for one square size; anything else shares a power-of-two table.
         int size = Math.toIntExact(offset == 0 && queries == keys ? needed : Math.max(64, Long.highestOneBit(needed - 1) << 1));
-        NDArray mask = masks.get(String.valueOf(size), device, ps.getManager(), m -> {
+        NDArray mask = masks.get(String.valueOf(size), scores.getDevice(), scores.getDataType(), ps.getManager(), m -> {
             float[] values = new float[size * size];
             for (int row = 0; row < size; row++) {
                 for (int col = row + 1; col < size; col++) {

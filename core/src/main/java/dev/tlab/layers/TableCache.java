@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -26,15 +27,32 @@ public final class TableCache {
 
     /**
      * The table for {@code key} on {@code device}, built by {@code build} on a manager for that device
-     * the first time it is asked for.
+     * the first time it is asked for, in the type it was built in.
      */
     public NDArray get(String key, Device device, NDManager fallback, Function<NDManager, NDArray> build) {
-        return tables.computeIfAbsent(device + "/" + key, k -> {
+        return get(key, device, null, fallback, build);
+    }
+
+    /**
+     * As {@link #get(String, Device, NDManager, Function)}, converted once to {@code type} (the
+     * activations' type, so half-precision runs add half-precision tables); null keeps the built type.
+     */
+    public NDArray get(String key, Device device, DataType type, NDManager fallback, Function<NDManager, NDArray> build) {
+        return tables.computeIfAbsent(device + "/" + type + "/" + key, k -> {
             NDManager base = owner != null ? owner : fallback;
-            NDArray table = build.apply(base).toDevice(device, false);
+            NDArray built = build.apply(base);
+            NDArray table = built.toDevice(device, false);
+            if (type != null && table.getDataType() != type) {
+                table = table.toType(type, false);
+            }
             NDScope.unregister(table);
             return table;
         });
+    }
+
+    /** {@code table} in {@code like}'s type: constant tables only, since the cast records no gradient. */
+    public static NDArray matching(NDArray table, NDArray like) {
+        return table.getDataType() == like.getDataType() ? table : table.toType(like.getDataType(), false);
     }
 
     /** Rows {@code [offset, offset + length)} of a table's first axis, the table itself when that is all. */

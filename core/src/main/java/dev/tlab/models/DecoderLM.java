@@ -34,7 +34,7 @@ public class DecoderLM extends TokenModel {
      * cache (if any); the cache then holds them too.
      */
     public NDArray forward(ParameterStore ps, NDArray tokens, KvCache cache, boolean training) {
-        NDArray hidden = stack.forward(ps, wte.forward(ps, tokens), null, null, null, cache, training);
+        NDArray hidden = stack.forward(ps, embed(ps, tokens), null, null, null, cache, training);
         if (cache != null) {
             cache.advance(tokens.getShape().get(1));
         }

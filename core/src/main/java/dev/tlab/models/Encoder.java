@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.tlab.attention.Masks;
 import dev.tlab.layers.Dense;
+import dev.tlab.profile.SublayerKind;
 
 /**
  * A bidirectional stack (BERT-like) over token ids {@code [B, T]} with a key-padding mask. Two
@@ -36,7 +37,7 @@ public class Encoder extends TokenModel {
     /** @param valid {@code [B, T]}, 1 for tokens and 0 for padding; null when nothing is padded */
     public NDArray encode(ParameterStore ps, NDArray tokens, NDArray valid, boolean training) {
         NDArray mask = valid == null ? null : Masks.padding(valid);
-        return stack.forward(ps, wte.forward(ps, tokens), mask, null, null, null, training);
+        return stack.forward(ps, embed(ps, tokens), mask, null, null, null, training);
     }
 
     /** Masked-LM logits {@code [B, T, vocab]}. */
@@ -54,10 +55,10 @@ public class Encoder extends TokenModel {
         if (valid == null) {
             pooled = hidden.mean(new int[] {1});
         } else {
-            NDArray weights = valid.toType(DataType.FLOAT32, false).expandDims(-1);
+            NDArray weights = valid.toType(hidden.getDataType(), false).expandDims(-1);
             pooled = hidden.mul(weights).sum(new int[] {1}).div(weights.sum(new int[] {1}));
         }
-        return classifier.forward(ps, pooled);
+        return timer().run(SublayerKind.HEAD, pooled, p -> classifier.forward(ps, p));
     }
 
     @Override

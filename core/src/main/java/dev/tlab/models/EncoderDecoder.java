@@ -34,7 +34,7 @@ public class EncoderDecoder extends TokenModel {
     /** The encoder output {@code [B, S, C]}; {@code sourceValid [B, S]} marks real tokens (or null). */
     public NDArray encode(ParameterStore ps, NDArray source, NDArray sourceValid, boolean training) {
         NDArray mask = sourceValid == null ? null : Masks.padding(sourceValid);
-        return encoder.forward(ps, wte.forward(ps, source), mask, null, null, null, training);
+        return encoder.forward(ps, embed(ps, source), mask, null, null, null, training);
     }
 
     /**
@@ -45,7 +45,7 @@ public class EncoderDecoder extends TokenModel {
             NDArray targetValid, KvCache cache, boolean training) {
         NDArray memoryMask = sourceValid == null ? null : Masks.padding(sourceValid);
         NDArray selfMask = targetValid == null ? null : Masks.padding(targetValid);
-        NDArray hidden = decoder.forward(ps, wte.forward(ps, target), selfMask, memory, memoryMask, cache, training);
+        NDArray hidden = decoder.forward(ps, embed(ps, target), selfMask, memory, memoryMask, cache, training);
         if (cache != null) {
             cache.advance(target.getShape().get(1));
         }

@@ -14,6 +14,8 @@ import dev.tlab.positional.PositionalScheme;
 import dev.tlab.positional.RelativeBias;
 import dev.tlab.positional.Rotary;
 import dev.tlab.positional.SinusoidalPositions;
+import dev.tlab.profile.SublayerKind;
+import dev.tlab.profile.SublayerTimer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +35,7 @@ final class Stack {
     private final PositionalScheme positional;
     private final List<TransformerBlock> layers = new ArrayList<>();
     private final Norm lnf;
+    private SublayerTimer timer = SublayerTimer.OFF;
 
     Stack(ModelConfig config, int depth, boolean causal, boolean cross, String prefix, Registrar registrar) {
         this.config = config;
@@ -71,11 +74,19 @@ final class Stack {
             throw new IllegalArgumentException("a sequence of " + end + " positions is longer than model.context ("
                     + config.context() + "), the most that model.positional = learned can place");
         }
-        NDArray x = Dropout.apply(positional.embed(ps, embeddings, offset), config.dropout(), training);
+        NDArray x = timer.run(SublayerKind.EMBEDDING, embeddings,
+                e -> Dropout.apply(positional.embed(ps, e, offset), config.dropout(), training));
         for (TransformerBlock layer : layers) {
             x = layer.forward(ps, x, selfMask, memory, memoryMask, cache, training);
         }
-        return lnf == null ? x : lnf.forward(ps, x);
+        return lnf == null ? x : timer.run(SublayerKind.NORM, x, h -> lnf.forward(ps, h));
+    }
+
+    void setTimer(SublayerTimer timer) {
+        this.timer = timer;
+        for (TransformerBlock layer : layers) {
+            layer.setTimer(timer);
+        }
     }
 
     void bind(NDManager owner) {

@@ -9,6 +9,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.tlab.layers.Dense;
 import dev.tlab.layers.TokenEmbedding;
+import dev.tlab.profile.SublayerKind;
+import dev.tlab.profile.SublayerTimer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +23,7 @@ public abstract class TokenModel extends AbstractBlock {
     protected final TokenEmbedding wte;
     private final List<Stack> stacks = new ArrayList<>();
     private Dense head;
+    private SublayerTimer timer = SublayerTimer.OFF;
 
     protected TokenModel(ModelConfig config) {
         if (config.vocabSize() < 1) {
@@ -44,13 +47,35 @@ public abstract class TokenModel extends AbstractBlock {
         }
     }
 
+    /** Token ids {@code [B, T]} to their vectors {@code [B, T, C]}. */
+    protected NDArray embed(ParameterStore ps, NDArray tokens) {
+        return timer.run(SublayerKind.EMBEDDING, tokens, t -> wte.forward(ps, t));
+    }
+
     /** Hidden states {@code [B, T, C]} to logits {@code [B, T, vocab]}. */
     public NDArray logits(ParameterStore ps, NDArray hidden, boolean training) {
-        if (head != null) {
-            return head.forward(ps, hidden);
+        return timer.run(SublayerKind.HEAD, hidden, h -> {
+            if (head != null) {
+                return head.forward(ps, h);
+            }
+            NDArray table = ps.getValue(wte.weight(), h.getDevice(), training);
+            return h.getNDArrayInternal().linear(h, table, null).singletonOrThrow();
+        });
+    }
+
+    /**
+     * Routes every sublayer call (embedding, attention, FFN, norm, head) through {@code timer};
+     * {@link SublayerTimer#OFF}, the default, only runs them.
+     */
+    public void setTimer(SublayerTimer timer) {
+        this.timer = timer;
+        for (Stack stack : stacks) {
+            stack.setTimer(timer);
         }
-        NDArray table = ps.getValue(wte.weight(), hidden.getDevice(), training);
-        return hidden.getNDArrayInternal().linear(hidden, table, null).singletonOrThrow();
+    }
+
+    public SublayerTimer timer() {
+        return timer;
     }
 
     /** Parameters under stable, PyTorch-style names such as {@code h.0.attn.qkv.weight}. */

@@ -15,6 +15,9 @@ import dev.tlab.norm.Norm;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.Residual;
 import dev.tlab.positional.PositionalScheme;
+import dev.tlab.profile.SublayerKind;
+import dev.tlab.profile.SublayerTimer;
+import java.util.function.UnaryOperator;
 
 /**
  * One layer: self-attention, then (in an encoder-decoder's decoder) cross-attention over the
@@ -32,6 +35,7 @@ public class TransformerBlock extends AbstractBlock {
     private final Norm ln2;
     private final FeedForward mlp;
     private final Norm postln2;
+    private SublayerTimer timer = SublayerTimer.OFF;
 
     public TransformerBlock(ModelConfig config, boolean causal, boolean cross, PositionalScheme positional) {
         this.config = config;
@@ -77,13 +81,28 @@ public class TransformerBlock extends AbstractBlock {
             KvCache cache, boolean training) {
         NormPlacement placement = config.normPlacement();
         double p = config.dropout();
-        x = Residual.apply(placement, ln1, postln1, ps, x,
-                h -> attn.forward(ps, h, null, selfMask, cache, training), p, training);
+        x = Residual.apply(placement, norm(ps, ln1), norm(ps, postln1), x,
+                timed(SublayerKind.ATTENTION, h -> attn.forward(ps, h, null, selfMask, cache, training)), p, training);
         if (xattn != null) {
-            x = Residual.apply(placement, lnx, postlnx, ps, x,
-                    h -> xattn.forward(ps, h, memory, memoryMask, cache, training), p, training);
+            x = Residual.apply(placement, norm(ps, lnx), norm(ps, postlnx), x,
+                    timed(SublayerKind.ATTENTION, h -> xattn.forward(ps, h, memory, memoryMask, cache, training)),
+                    p, training);
         }
-        return Residual.apply(placement, ln2, postln2, ps, x, h -> mlp.forward(ps, h, training), p, training);
+        return Residual.apply(placement, norm(ps, ln2), norm(ps, postln2), x,
+                timed(SublayerKind.FFN, h -> mlp.forward(ps, h, training)), p, training);
+    }
+
+    private UnaryOperator<NDArray> timed(SublayerKind kind, UnaryOperator<NDArray> sublayer) {
+        return h -> timer.run(kind, h, sublayer);
+    }
+
+    private UnaryOperator<NDArray> norm(ParameterStore ps, Norm norm) {
+        return norm == null ? null : timed(SublayerKind.NORM, h -> norm.forward(ps, h));
+    }
+
+    /** Routes every sublayer call through {@code timer}; see {@link SublayerTimer}. */
+    public void setTimer(SublayerTimer timer) {
+        this.timer = timer;
     }
 
     @Override

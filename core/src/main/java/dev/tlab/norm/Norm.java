@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import dev.tlab.layers.Params;
+import dev.tlab.layers.Precision;
 
 /**
  * LayerNorm or RMSNorm over the last axis, with a learned gain ({@code weight}) and, for
@@ -37,16 +38,19 @@ public class Norm extends AbstractBlock {
     }
 
     public NDArray forward(ParameterStore ps, NDArray x) {
-        NDArray gain = ps.getValue(weight, x.getDevice(), true);
+        // Statistics in float32 whatever the activations' type; the result goes back to that type.
+        NDArray gain = Precision.widen(ps.getValue(weight, x.getDevice(), true));
+        NDArray wide = Precision.widen(x);
+        NDArray y;
         if (type == NormType.RMSNORM) {
             // x / sqrt(mean(x^2) + eps) * g: no centring, no shift.
-            NDArray rms = x.square().mean(new int[] {-1}, true).add(EPS).sqrt();
-            return x.div(rms).mul(gain);
+            NDArray rms = wide.square().mean(new int[] {-1}, true).add(EPS).sqrt();
+            y = wide.div(rms).mul(gain);
+        } else {
+            NDArray shift = bias == null ? gain.zerosLike() : Precision.widen(ps.getValue(bias, x.getDevice(), true));
+            y = wide.getNDArrayInternal().layerNorm(wide, new Shape(features), gain, shift, EPS).singletonOrThrow();
         }
-        NDArray shift = bias == null ? gain.zerosLike() : ps.getValue(bias, x.getDevice(), true);
-        return x.getNDArrayInternal()
-                .layerNorm(x, new Shape(features), gain, shift, EPS)
-                .singletonOrThrow();
+        return Precision.narrow(y, x.getDataType());
     }
 
     @Override

@@ -56,7 +56,7 @@ public final class Rotary implements PositionalScheme {
 
     private NDArray table(NDArray x, long needed, boolean sine) {
         int size = Math.toIntExact(TableCache.capacity(needed, context));
-        return cache.get((sine ? "sin/" : "cos/") + size, x.getDevice(), x.getManager(),
+        return cache.get((sine ? "sin/" : "cos/") + size, x.getDevice(), x.getDataType(), x.getManager(),
                 m -> m.create(angles(size, rotary, base, sine), new Shape(size, rotary / 2)));
     }
 

@@ -36,7 +36,7 @@ public final class SinusoidalPositions implements PositionalScheme {
     public NDArray embed(ParameterStore ps, NDArray x, long offset) {
         long length = x.getShape().get(1);
         int rows = Math.toIntExact(TableCache.capacity(offset + length, context));
-        NDArray table = cache.get(String.valueOf(rows), x.getDevice(), x.getManager(),
+        NDArray table = cache.get(String.valueOf(rows), x.getDevice(), x.getDataType(), x.getManager(),
                 m -> m.create(table(rows, dModel), new Shape(rows, dModel)));
         return x.add(TableCache.rows(table, offset, length));
     }

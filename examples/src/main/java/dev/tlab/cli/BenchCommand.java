@@ -44,16 +44,26 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable).")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--profile", arity = "0..1", fallbackValue = "10", defaultValue = "0", paramLabel = "N",
+            description = "Also time N steps (default when given: ${FALLBACK-VALUE}) by part (embedding, attention, FFN,"
+                    + " norm, head, loss, data, clip, optimizer; forward and backward) and print where a step's time"
+                    + " goes. Sets train.profile_steps.")
+    int profileSteps;
+
     @Override
     public Integer call() throws Exception {
         List<String> all = new ArrayList<>(overrides);
         Path scratch = Files.createTempDirectory("tlab-bench");
         all.addAll(List.of("train.steps=" + steps, "train.eval_every=" + steps, "train.eval_batches=1",
                 "checkpoint.every=0", "sample.tokens=0", "output.dir=" + scratch));
+        if (profileSteps > 0) {
+            all.add("train.profile_steps=" + profileSteps);
+        }
         RunConfig run = ConfigLoader.load(config, all);
         Device device = Devices.resolve(run.train().device());
         double peak = matmulPeak(device, matmulSize);
-        Trainer.Result result = new Trainer(run, null, false).fit();
+        Trainer trainer = new Trainer(run, null, false);
+        Trainer.Result result = trainer.fit();
         double flopsPerToken = result.model().trainingFlopsPerToken();
         double achieved = result.tokensPerSecond() * flopsPerToken;
         var out = spec.commandLine().getOut();
@@ -64,6 +74,10 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "FLOPs/token       %.3g%n", flopsPerToken);
         out.printf(Locale.ROOT, "achieved          %.1f GFLOP/s%n", achieved / 1e9);
         out.printf(Locale.ROOT, "MFU               %.1f%%%n", 100 * achieved / peak);
+        if (trainer.profile() != null) {
+            out.println();
+            out.print(trainer.profile().format());
+        }
         out.flush();
         return 0;
     }

@@ -1,6 +1,10 @@
 package dev.tlab.cli;
 
 import dev.tlab.checkpoint.TrainedModel;
+import dev.tlab.config.ConfigException;
+import dev.tlab.config.SampleConfig;
+import dev.tlab.sample.ContextLimit;
+import dev.tlab.sample.Sampler;
 import dev.tlab.train.Devices;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -11,13 +15,17 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "sample",
         mixinStandardHelpOptions = true,
-        description = "Generate text from a trained model (the newest checkpoint of a run).")
+        description = {
+            "Generate text from a trained model (the newest checkpoint of a run).",
+            "The prompt runs once through the model to fill a KV cache; each new character then costs one"
+                    + " forward pass over that character alone."
+        })
 final class SampleCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "RUN", description = "A run directory (e.g. runs/shakespeare-char) or one checkpoint directory.")
     Path run;
 
-    @Option(names = "--prompt", defaultValue = "\n", description = "Text to continue (default: a newline).")
+    @Option(names = "--prompt", defaultValue = "\n", description = "Text to continue; \\n and \\t are understood (default: a newline).")
     String prompt;
 
     @Option(names = "--tokens", defaultValue = "500", description = "Characters to generate (default: ${DEFAULT-VALUE}).")
@@ -29,6 +37,18 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "200", description = "Sample only from the k likeliest tokens; 0 = all (default: ${DEFAULT-VALUE}).")
     int topK;
 
+    @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling: draw from the smallest set of likeliest tokens whose probability reaches p, in (0, 1]; 1 = all (default: ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--stop", defaultValue = "", description = "Text that ends generation, left out of the output, e.g. '\\n\\n' (default: none).")
+    String stop;
+
+    @Option(names = "--context-limit", defaultValue = "slide", description = "When the text fills the model's context: slide (keep the newest half and go on) or stop (default: ${DEFAULT-VALUE}).")
+    String contextLimit;
+
+    @Option(names = "--no-cache", description = "Recompute the whole window for every token instead of using the KV cache (slower; gives the same text).")
+    boolean noCache;
+
     @Option(names = "--seed", defaultValue = "1337", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -38,12 +58,45 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Devices.check("--device", device);
-        if (tokens < 0 || temperature < 0 || topK < 0) {
-            throw new dev.tlab.config.ConfigException("--tokens, --temperature and --top-k must be >= 0");
+        if (tokens < 0 || !(temperature >= 0) || topK < 0) {
+            throw new ConfigException("--tokens, --temperature and --top-k must be >= 0");
         }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new ConfigException("--top-p must be in (0, 1], got " + topP);
+        }
+        ContextLimit limit;
+        try {
+            limit = ContextLimit.parse(contextLimit);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--context-limit: unknown value '" + contextLimit + "'; allowed: stop, slide");
+        }
+        SampleConfig options = new SampleConfig(unescape(prompt), tokens, temperature, topK, topP, unescape(stop), limit);
         try (TrainedModel model = TrainedModel.load(run, Devices.resolve(device))) {
-            System.out.println(model.sampler().generate(prompt, tokens, temperature, topK, seed));
+            Sampler.Sample sample = model.sampler().cached(!noCache).generate(options, seed);
+            System.out.println(sample.text());
+            if (sample.end() == Sampler.End.CONTEXT) {
+                System.err.printf("(stopped after %d tokens: the text filled the model's context of %d)%n",
+                        sample.tokens(), model.model().config().context());
+            }
         }
         return 0;
+    }
+
+    /** {@code \n}, {@code \t} and {@code \\} typed on a command line. */
+    static String unescape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                char next = text.charAt(i + 1);
+                if (next == 'n' || next == 't' || next == '\\') {
+                    out.append(next == 'n' ? '\n' : next == 't' ? '\t' : '\\');
+                    i++;
+                    continue;
+                }
+            }
+            out.append(c);
+        }
+        return out.toString();
     }
 }

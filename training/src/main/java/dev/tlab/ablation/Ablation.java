@@ -87,7 +87,8 @@ public final class Ablation {
         if (!results.missing().isEmpty()) {
             say("not complete yet (left out of the table): " + String.join(", ", results.missing()));
         }
-        say("results: " + sweep.dir().resolve("results.md") + ", results.csv, curves.png");
+        say("results: " + sweep.dir().resolve("results.md") + ", results.csv"
+                + (dev.tlab.metrics.Plots.supported() ? ", curves.png" : "; " + dev.tlab.metrics.Plots.MISSING));
         return new Report(List.of(), List.of(), results.missing(), sweep.dir());
     }
 

@@ -141,7 +141,9 @@ public final class Results {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write results to " + sweep.dir(), e);
         }
-        CurvesPlot.write(sweep, finished, sweep.dir().resolve("curves.png"));
+        if (dev.tlab.metrics.Plots.supported()) {
+            CurvesPlot.write(sweep, finished, sweep.dir().resolve("curves.png"));
+        }
     }
 
     String csv(List<Row> rows) {

@@ -14,6 +14,7 @@ import dev.tlab.models.ModelType;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
+import dev.tlab.sample.ContextLimit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -258,7 +259,8 @@ public final class ConfigLoader {
                         c.integer("train.log_every"),
                         c.text("train.device"),
                         c.text("train.precision"),
-                        c.longValue("train.seed"));
+                        c.longValue("train.seed"),
+                        c.integer("train.profile_steps"));
         Path dataPath = resolveData(c.text("data.path"), baseDir);
         ((ObjectNode) merged.get("data")).put("path", dataPath.toString());
         DataConfig data =
@@ -290,7 +292,10 @@ public final class ConfigLoader {
                         c.text("sample.prompt"),
                         c.integer("sample.tokens"),
                         c.number("sample.temperature"),
-                        c.integer("sample.top_k"));
+                        c.integer("sample.top_k"),
+                        c.number("sample.top_p"),
+                        c.text("sample.stop"),
+                        parse(() -> ContextLimit.parse(c.text("sample.context_limit"))));
         String name = c.text("name");
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new ConfigException("name: use letters, digits, '.', '_' or '-', got '" + name + "'");

@@ -1,6 +1,6 @@
 package dev.tlab.config;
 
-/** The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device and seed. */
+/** The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device, seed and profiling. */
 public record TrainConfig(
         int steps,
         int batchSize,
@@ -19,7 +19,8 @@ public record TrainConfig(
         int logEvery,
         String device,
         String precision,
-        long seed) {
+        long seed,
+        int profileSteps) {
 
     public TrainConfig {
         atLeast("train.steps", steps, 1);
@@ -30,6 +31,13 @@ public record TrainConfig(
         atLeast("train.eval_every", evalEvery, 1);
         atLeast("train.eval_batches", evalBatches, 1);
         atLeast("train.log_every", logEvery, 1);
+        atLeast("train.profile_steps", profileSteps, 0);
+        int needed = dev.tlab.profile.StepProfiler.stepsNeeded(profileSteps);
+        if (profileSteps > 0 && steps < needed) {
+            throw new ConfigException("train.profile_steps = " + profileSteps + " needs train.steps >= " + needed
+                    + " (" + dev.tlab.profile.StepProfiler.WARMUP_STEPS + " warm-up steps, the timed steps and one traced"
+                    + " step), got " + steps);
+        }
         if (!(lr > 0)) {
             throw new ConfigException("train.lr must be > 0, got " + lr);
         }
@@ -50,10 +58,18 @@ public record TrainConfig(
             throw new ConfigException("train.grad_clip must be >= 0 (0 = off), got " + gradClip);
         }
         dev.tlab.train.Devices.check("train.device", device);
-        if (!precision.equals("fp32")) {
+        if (!precision.equals("fp32") && !precision.equals("fp16")) {
+            String hint = precision.equals("bf16")
+                    ? " (bfloat16 casts abort the JVM in this DJL release, so tlab does not offer it)"
+                    : "";
             throw new ConfigException(
-                    "train.precision: unsupported value '" + precision + "'; allowed: fp32");
+                    "train.precision: unsupported value '" + precision + "'; allowed: fp32, fp16" + hint);
         }
+    }
+
+    /** Whether forward and backward run in float16 (fp32 master weights, dynamic loss scaling). */
+    public boolean halfPrecision() {
+        return precision.equals("fp16");
     }
 
     /** Steps over which the cosine runs from lr down to min_lr. */

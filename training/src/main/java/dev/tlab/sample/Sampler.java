@@ -5,19 +5,38 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.tlab.attention.KvCache;
 import dev.tlab.config.ConfigException;
+import dev.tlab.config.SampleConfig;
 import dev.tlab.data.CharTokenizer;
 import dev.tlab.models.DecoderLM;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
-/** Autoregressive generation: greedy (temperature 0) or temperature with top-k, seeded. */
+/**
+ * Autoregressive generation from a decoder. The prompt is run once to fill a KV cache; after
+ * that each new token costs one forward pass over that token alone. The window the model sees is
+ * {@code ids[start, length)}; when it fills {@code model.context}, generation stops or slides
+ * (see {@link ContextLimit}). With the cache off, every token re-runs the whole window: the
+ * reference the cached path must match.
+ */
 public final class Sampler {
+
+    /** Why generation ended. */
+    public enum End { TOKENS, STOP_TEXT, CONTEXT }
+
+    /** A prompt and what followed it. */
+    public record Sample(String prompt, String output, int tokens, End end) {
+
+        public String text() {
+            return prompt + output;
+        }
+    }
 
     private final DecoderLM model;
     private final ParameterStore ps;
     private final NDManager manager;
     private final CharTokenizer tokenizer;
+    private boolean cached = true;
 
     public Sampler(DecoderLM model, ParameterStore ps, NDManager manager, CharTokenizer tokenizer) {
         this.model = model;
@@ -26,66 +45,82 @@ public final class Sampler {
         this.tokenizer = tokenizer;
     }
 
-    /** The prompt followed by {@code count} generated characters. */
+    /** Whether to use the KV cache (the default) or recompute the window for every token. */
+    public Sampler cached(boolean cached) {
+        this.cached = cached;
+        return this;
+    }
+
+    /** The prompt followed by up to {@code count} characters (temperature and top-k only). */
     public String generate(String prompt, int count, double temperature, int topK, long seed) {
+        return generate(new SampleConfig(prompt, count, temperature, topK), seed).text();
+    }
+
+    public Sample generate(SampleConfig options, long seed) {
+        String prompt = options.prompt();
         if (prompt.isEmpty()) {
             throw new ConfigException("sample.prompt must not be empty (use \"\\n\" to start a fresh line)");
         }
+        int[] promptIds = tokenizer.encode(prompt);
         int context = model.config().context();
-        int[] ids = Arrays.copyOf(tokenizer.encode(prompt), prompt.length() + count);
-        int length = prompt.length();
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < count; i++) {
-            int start = Math.max(0, length - context);
-            float[] logits = nextLogits(Arrays.copyOfRange(ids, start, length));
-            ids[length++] = pick(logits, temperature, topK, random);
-        }
-        return tokenizer.decode(Arrays.copyOf(ids, length));
-    }
-
-    private float[] nextLogits(int[] window) {
-        try (NDScope ignored = new NDScope()) {
-            long[] input = Arrays.stream(window).asLongStream().toArray();
-            NDArray tokens = manager.create(input, new Shape(1, input.length));
-            NDArray logits = model.forward(ps, tokens, false);
-            return logits.get(0, input.length - 1).toFloatArray();
-        }
-    }
-
-    /** Chooses a token id from raw logits; package-private for tests. */
-    static int pick(float[] logits, double temperature, int topK, SplittableRandom random) {
-        if (temperature == 0) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) {
-                if (logits[i] > logits[best]) {
-                    best = i;
+        int keep = Math.max(1, context / 2);
+        TokenPicker picker = new TokenPicker(options.temperature(), options.topK(), options.topP(), seed);
+        String stop = options.stop();
+        int[] ids = Arrays.copyOf(promptIds, promptIds.length + options.tokens());
+        int length = promptIds.length;
+        int start = 0;
+        StringBuilder output = new StringBuilder();
+        End end = End.TOKENS;
+        KvCache cache = null;
+        try {
+            for (int generated = 0; generated < options.tokens(); generated++) {
+                if (length - start >= context) {
+                    if (options.contextLimit() == ContextLimit.STOP) {
+                        end = End.CONTEXT;
+                        break;
+                    }
+                    start = length - keep;
+                    if (cache != null) {
+                        cache.close();
+                        cache = null;
+                    }
+                }
+                float[] logits;
+                if (!cached) {
+                    logits = lastLogits(Arrays.copyOfRange(ids, start, length), null);
+                } else if (cache == null) {
+                    cache = new KvCache(manager);
+                    logits = lastLogits(Arrays.copyOfRange(ids, start, length), cache);
+                } else {
+                    logits = lastLogits(new int[] {ids[length - 1]}, cache);
+                }
+                int id = picker.pick(logits);
+                ids[length++] = id;
+                int before = output.length();
+                output.append(tokenizer.decode(new int[] {id}));
+                if (!stop.isEmpty()) {
+                    int at = output.indexOf(stop, Math.max(0, before - stop.length() + 1));
+                    if (at >= 0) {
+                        output.setLength(at);
+                        end = End.STOP_TEXT;
+                        break;
+                    }
                 }
             }
-            return best;
-        }
-        double cutoff = Double.NEGATIVE_INFINITY;
-        if (topK > 0 && topK < logits.length) {
-            float[] sorted = logits.clone();
-            Arrays.sort(sorted);
-            cutoff = sorted[logits.length - topK];
-        }
-        double max = Double.NEGATIVE_INFINITY;
-        for (float logit : logits) {
-            max = Math.max(max, logit);
-        }
-        double[] weights = new double[logits.length];
-        double total = 0;
-        for (int i = 0; i < logits.length; i++) {
-            weights[i] = logits[i] < cutoff ? 0 : Math.exp((logits[i] - max) / temperature);
-            total += weights[i];
-        }
-        double target = random.nextDouble() * total;
-        for (int i = 0; i < weights.length; i++) {
-            target -= weights[i];
-            if (target < 0) {
-                return i;
+        } finally {
+            if (cache != null) {
+                cache.close();
             }
         }
-        return logits.length - 1;
+        return new Sample(prompt, output.toString(), length - promptIds.length, end);
+    }
+
+    /** Next-token logits after {@code tokens}, which follow what {@code cache} holds (if any). */
+    private float[] lastLogits(int[] tokens, KvCache cache) {
+        try (NDScope ignored = new NDScope()) {
+            long[] input = Arrays.stream(tokens).asLongStream().toArray();
+            NDArray logits = model.forward(ps, manager.create(input, new Shape(1, input.length)), cache, false);
+            return logits.get(0, input.length - 1).toFloatArray();
+        }
     }
 }

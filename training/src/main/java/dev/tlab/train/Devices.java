@@ -37,4 +37,13 @@ public final class Devices {
         }
         return Device.gpu(id);
     }
+
+    /** e.g. "libtorch 2.7.1 on cpu()" or "libtorch 2.7.1, CUDA 12.8, on gpu(0)", for the start-up log. */
+    public static String describe(Device device) {
+        String libtorch = "libtorch " + Engine.getInstance().getVersion();
+        if (device.isGpu()) {
+            return libtorch + ", CUDA " + ai.djl.util.cuda.CudaUtils.getCudaVersionString() + ", on " + device;
+        }
+        return libtorch + " on " + device;
+    }
 }

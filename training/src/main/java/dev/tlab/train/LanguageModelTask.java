@@ -79,9 +79,9 @@ public final class LanguageModelTask implements Task {
             return "";
         }
         Sampler sampler = new Sampler(model, ps, manager, tokenizer);
-        String greedy = sampler.generate(sample.prompt(), sample.tokens(), 0, 0, seed);
-        String sampled = sampler.generate(sample.prompt(), sample.tokens(), sample.temperature(), sample.topK(), seed);
+        String greedy = sampler.generate(sample.greedy(), seed).text();
+        String sampled = sampler.generate(sample, seed).text();
         return "=== greedy ===\n" + greedy + "\n\n=== temperature " + sample.temperature() + ", top-k "
-                + sample.topK() + " ===\n" + sampled + "\n";
+                + sample.topK() + ", top-p " + sample.topP() + " ===\n" + sampled + "\n";
     }
 }

@@ -1,6 +1,7 @@
 package dev.tlab.train;
 
 import ai.djl.ndarray.NDArray;
+import dev.tlab.layers.Precision;
 
 /** Cross-entropy in nats over the last axis, as {@code F.cross_entropy(logits.view(-1, V), y)}. */
 public final class LmLoss {
@@ -29,6 +30,7 @@ public final class LmLoss {
     }
 
     private static NDArray targetLogProbs(NDArray logits, NDArray targets) {
-        return logits.logSoftmax(-1).gather(targets.expandDims(-1), -1);
+        // Softmax and loss in float32 whatever the activations' type, as torch.autocast does.
+        return Precision.widen(logits).logSoftmax(-1).gather(targets.expandDims(-1), -1);
     }
 }

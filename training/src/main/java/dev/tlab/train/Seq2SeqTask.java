@@ -2,23 +2,25 @@ package dev.tlab.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.tlab.attention.KvCache;
+import dev.tlab.config.SampleConfig;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.data.SyntheticSeq2Seq.Batch;
 import dev.tlab.data.SyntheticSeq2Seq.Problem;
 import dev.tlab.models.EncoderDecoder;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
+import dev.tlab.sample.Seq2SeqDecoder;
+import dev.tlab.sample.TokenPicker;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * An encoder-decoder on a synthetic task (reverse, sort, add): teacher-forced cross-entropy on the
- * answer and its end marker, and exact match of greedy, KV-cached decoding on fixed problems.
+ * answer and its end marker, and exact match of greedy, KV-cached decoding ({@link Seq2SeqDecoder})
+ * on fixed problems.
  */
 public final class Seq2SeqTask implements Task {
 
@@ -27,14 +29,16 @@ public final class Seq2SeqTask implements Task {
     private final SyntheticSeq2Seq val;
     private final int batchSize;
     private final int exactMatchProblems;
+    private final SampleConfig sample;
 
     public Seq2SeqTask(ModelConfig config, SyntheticSeq2Seq train, SyntheticSeq2Seq val, int batchSize,
-            int exactMatchProblems, NDManager manager) {
+            int exactMatchProblems, SampleConfig sample, NDManager manager) {
         this.model = EncoderDecoder.create(config, manager);
         this.train = train;
         this.val = val;
         this.batchSize = batchSize;
         this.exactMatchProblems = exactMatchProblems;
+        this.sample = sample;
     }
 
     @Override
@@ -82,43 +86,13 @@ public final class Seq2SeqTask implements Task {
 
     /** Greedy answers, decoded one token at a time with a KV cache, until every row ends. */
     int[][] greedy(ParameterStore ps, NDManager manager, Problem[] problems) {
+        return decode(ps, manager, problems, TokenPicker.greedy());
+    }
+
+    private int[][] decode(ParameterStore ps, NDManager manager, Problem[] problems, TokenPicker picker) {
         Batch b = SyntheticSeq2Seq.pad(problems);
-        int n = problems.length;
-        int maxSteps = val.maxTargetLength();
-        int[][] out = new int[n][maxSteps];
-        int[] lengths = new int[n];
-        boolean[] done = new boolean[n];
-        try (NDScope ignored = new NDScope(); KvCache cache = new KvCache(manager)) {
-            Shape source = new Shape(n, b.sourceLength());
-            NDArray valid = manager.create(b.sourceValid(), source);
-            NDArray memory = model.encode(ps, manager.create(b.source(), source), valid, false);
-            long[] next = new long[n];
-            Arrays.fill(next, SyntheticSeq2Seq.BOS);
-            for (int t = 0; t < maxSteps; t++) {
-                NDArray logits = model.decode(ps, memory, valid, manager.create(next, new Shape(n, 1)), null, cache, false);
-                long[] picked = logits.argMax(-1).toLongArray();
-                boolean all = true;
-                for (int i = 0; i < n; i++) {
-                    next[i] = picked[i];
-                    if (!done[i]) {
-                        if (picked[i] == SyntheticSeq2Seq.EOS) {
-                            done[i] = true;
-                        } else {
-                            out[i][lengths[i]++] = (int) picked[i];
-                        }
-                    }
-                    all &= done[i];
-                }
-                if (all) {
-                    break;
-                }
-            }
-        }
-        int[][] answers = new int[n][];
-        for (int i = 0; i < n; i++) {
-            answers[i] = Arrays.copyOf(out[i], lengths[i]);
-        }
-        return answers;
+        return new Seq2SeqDecoder(model, ps, manager).decode(b.source(), b.sourceValid(), problems.length,
+                b.sourceLength(), SyntheticSeq2Seq.BOS, SyntheticSeq2Seq.EOS, val.maxTargetLength(), picker);
     }
 
     @Override
@@ -137,11 +111,23 @@ public final class Seq2SeqTask implements Task {
                 train.maxSourceLength(), train.maxTargetLength() - 1);
     }
 
+    /** Greedy answers to held-out problems and, when sample.temperature > 0, sampled ones. */
     @Override
     public String samples(ParameterStore ps, NDManager manager, long seed) {
         Problem[] problems = val.problems(2_000_000 + seed, 0, 8);
-        int[][] answers = greedy(ps, manager, problems);
         StringBuilder report = new StringBuilder("=== greedy answers on held-out problems ===\n");
+        report.append(answers(problems, greedy(ps, manager, problems)));
+        if (sample.temperature() > 0) {
+            TokenPicker picker = new TokenPicker(sample.temperature(), sample.topK(), sample.topP(), seed);
+            report.append(String.format(Locale.ROOT, "%n=== sampled answers (temperature %s, top-k %d, top-p %s) ===%n",
+                    sample.temperature(), sample.topK(), sample.topP()));
+            report.append(answers(problems, decode(ps, manager, problems, picker)));
+        }
+        return report.toString();
+    }
+
+    private String answers(Problem[] problems, int[][] answers) {
+        StringBuilder report = new StringBuilder();
         var tokenizer = val.tokenizer();
         for (int i = 0; i < problems.length; i++) {
             boolean right = Arrays.equals(answers[i], problems[i].answer());

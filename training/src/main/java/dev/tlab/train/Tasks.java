@@ -43,7 +43,7 @@ public final class Tasks {
                 var valProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed() + 1);
                 int vocab = trainProblems.tokenizer().vocabSize();
                 return new Seq2SeqTask(model.withVocabSize(vocab), trainProblems, valProblems, train.batchSize(),
-                        EXACT_MATCH_PROBLEMS, manager);
+                        EXACT_MATCH_PROBLEMS, run.sample(), manager);
             }
         }
     }

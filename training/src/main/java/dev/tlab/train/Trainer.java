@@ -17,6 +17,7 @@ import dev.tlab.data.BatchSampler;
 import dev.tlab.data.BatchSource;
 import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
+import dev.tlab.metrics.Plots;
 import dev.tlab.metrics.ProgressBar;
 import dev.tlab.metrics.RunSummary;
 import dev.tlab.models.DecoderLM;
@@ -24,7 +25,12 @@ import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.GlobalNormClip;
+import dev.tlab.optim.LossScaler;
+import dev.tlab.layers.HalfPrecisionStore;
 import dev.tlab.optim.LrSchedule;
+import dev.tlab.profile.Phase;
+import dev.tlab.profile.ProfileTable;
+import dev.tlab.profile.StepProfiler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -44,6 +50,7 @@ public final class Trainer {
     private final PrintStream console;
     private final boolean interactive;
     private StepListener listener = (done, manager) -> {};
+    private ProfileTable profile;
 
     /** Called after every optimizer step, with the manager that owns the model. */
     @FunctionalInterface
@@ -84,13 +91,16 @@ public final class Trainer {
             TokenModel model = task.model();
             ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
-            ParameterStore ps = new ParameterStore(manager, false);
+            HalfPrecisionStore half = train.halfPrecision() ? new HalfPrecisionStore(manager, parameters.values()) : null;
+            ParameterStore ps = half != null ? half : new ParameterStore(manager, false);
+            LossScaler scaler = half != null ? new LossScaler() : null;
             AdamW optimizer = new AdamW(parameters, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
             LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
 
             say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
                     config.name(), device, modelConfig.type(), config.data().task(), modelConfig.parameterCount(),
                     task.describe()));
+            say("engine: " + Devices.describe(device) + " | precision " + train.precision());
             say("AdamW groups: " + optimizer.describeGroups());
             say("outputs: " + runDir.toAbsolutePath());
 
@@ -105,25 +115,52 @@ public final class Trainer {
             long trainNanos = 0;
             long windowTokens = 0;
             double tokensPerSecond = Double.NaN;
-            LossPlot plot = new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)");
+            StepProfiler profiler = StepProfiler.create(train.profileSteps(), model, device);
+            LossPlot plot = Plots.supported()
+                    ? new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)")
+                    : null;
             try (MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
                 for (long step = 0; step < train.steps(); step++) {
                     long done = step + 1;
                     boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
                     boolean eval = done % train.evalEvery() == 0 || done == train.steps();
                     long stepStart = System.nanoTime();
+                    profiler.startStep(step);
                     double lr = schedule.at(step);
                     double gradScale;
+                    boolean apply = true;
                     try (NDScope ignored = new NDScope()) {
-                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step, train.gradAccum());
-                        gradScale = train.gradClip() > 0
-                                ? GlobalNormClip.factor(GlobalNormClip.norm(parameters.values()), train.gradClip())
-                                : 1.0;
+                        double lossScale = scaler == null ? 1 : scaler.scale();
+                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step,
+                                train.gradAccum(), lossScale, profiler);
+                        double norm = 0;
+                        if (half != null) {
+                            // The overflow check needs the norm anyway: one host read per step.
+                            norm = half.gradientNorm() / lossScale;
+                            apply = scaler.update(norm);
+                            if (apply) {
+                                half.addGradientsToMasters();
+                            }
+                            half.endStep();
+                        } else if (train.gradClip() > 0) {
+                            norm = GlobalNormClip.norm(parameters.values());
+                        }
+                        gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
                         if (log || eval) {
                             trainLoss = loss.getFloat();
                         }
+                        profiler.lap(Phase.CLIP);
                     }
-                    optimizer.step(lr, gradScale);
+                    profiler.lap(Phase.BOOKKEEPING);
+                    if (apply) {
+                        optimizer.step(lr, gradScale);
+                    }
+                    profiler.lap(Phase.OPTIMIZER);
+                    if (profiler.endStep()) {
+                        profile = profiler.table();
+                        say("\n" + profile.format());
+                        writeText(runDir.resolve("profile.txt"), profile.format());
+                    }
                     // Throughput counts training steps only, not evaluation or checkpoints.
                     long stepNanos = System.nanoTime() - stepStart;
                     windowNanos += stepNanos;
@@ -133,14 +170,19 @@ public final class Trainer {
                     if (eval) {
                         valLoss = evaluate(task, ps, manager, train.evalBatches());
                         extra = task.evalMetrics(ps, manager);
+                        if (half != null) {
+                            half.endStep();
+                        }
                         bestVal = Double.isNaN(bestVal) ? valLoss : Math.min(bestVal, valLoss);
                     }
                     if (log || eval) {
                         tokensPerSecond = windowTokens / (windowNanos / 1e9);
                         double elapsed = (System.nanoTime() - start) / 1e9;
                         metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed, eval ? extra : Map.of());
-                        plot.add("train", done, trainLoss);
-                        if (eval) {
+                        if (plot != null) {
+                            plot.add("train", done, trainLoss);
+                        }
+                        if (eval && plot != null) {
                             plot.add("val", done, valLoss);
                             plot.refresh(runDir.resolve("loss.png"));
                         }
@@ -162,7 +204,11 @@ public final class Trainer {
                     listener.afterStep(done, manager);
                 }
             }
-            plot.write(runDir.resolve("loss.png"));
+            if (plot != null) {
+                plot.write(runDir.resolve("loss.png"));
+            } else {
+                say(Plots.MISSING);
+            }
             double totalSeconds = (System.nanoTime() - start) / 1e9;
             double meanTokensPerSecond = train.steps() * tokensPerStep / (trainNanos / 1e9);
             say(String.format(Locale.ROOT,
@@ -184,11 +230,21 @@ public final class Trainer {
 
     /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
     static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
+        return accumulate(microLoss, step, accum, 1, StepProfiler.off());
+    }
+
+    /**
+     * As above, with backward on the loss times {@code lossScale} (float16's loss scaling; 1
+     * otherwise); the returned loss is unscaled.
+     */
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale, StepProfiler profiler) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
                 NDArray loss = microLoss.loss(step, micro).div(accum);
-                collector.backward(loss);
+                profiler.lap(Phase.FORWARD);
+                collector.backward(lossScale == 1 ? loss : loss.mul(lossScale));
+                profiler.lap(Phase.BACKWARD);
                 NDArray detached = loss.stopGradient();
                 total = total == null ? detached : total.add(detached);
             }
@@ -226,13 +282,22 @@ public final class Trainer {
         if (report.isEmpty()) {
             return "";
         }
+        writeText(runDir.resolve("samples.txt"), report);
+        say("\n" + report);
+        return report;
+    }
+
+    private static void writeText(Path file, String text) {
         try {
-            Files.writeString(runDir.resolve("samples.txt"), report);
+            Files.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        say("\n" + report);
-        return report;
+    }
+
+    /** The sublayer timing table of a run with {@code train.profile_steps > 0}, once fit has made it; else null. */
+    public ProfileTable profile() {
+        return profile;
     }
 
     private void createRunDir(Path runDir) {

@@ -160,7 +160,7 @@ class ConfigDocTest {
             assertEquals(accepted, documented, row.key() + ": allowed values in docs/CONFIG.md vs the loader");
             enums++;
         }
-        assertEquals(9, enums, "model.type, ffn, norm_placement, norm, positional, train.device, precision, data.task, tokenizer");
+        assertEquals(10, enums, "model.type, ffn, norm_placement, norm, positional, train.device, precision, data.task, tokenizer, sample.context_limit");
     }
 
     @Test

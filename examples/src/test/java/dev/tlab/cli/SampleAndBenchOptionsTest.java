@@ -1,0 +1,61 @@
+package dev.tlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SampleAndBenchOptionsTest {
+
+    @TempDir Path dir;
+
+    private record Outcome(int code, String out, String err) {}
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void sampleHelpExplainsTheDecodingOptions() {
+        Outcome help = run("sample", "--help");
+        for (String option : new String[] {"--top-p", "--stop", "--context-limit", "--no-cache", "KV cache"}) {
+            assertTrue(help.out().contains(option), "sample --help lacks " + option + ":\n" + help.out());
+        }
+    }
+
+    @Test
+    void badSamplingFlagsAreNamed() {
+        Outcome topP = run("sample", dir.toString(), "--top-p", "1.5", "--device", "cpu");
+        assertEquals(2, topP.code());
+        assertTrue(topP.err().startsWith("error: --top-p must be in (0, 1]"), topP.err());
+        Outcome limit = run("sample", dir.toString(), "--context-limit", "wrap", "--device", "cpu");
+        assertEquals(2, limit.code());
+        assertTrue(limit.err().contains("--context-limit") && limit.err().contains("stop, slide"), limit.err());
+        Outcome temperature = run("sample", dir.toString(), "--temperature", "-1", "--device", "cpu");
+        assertEquals(2, temperature.code());
+    }
+
+    @Test
+    void escapesOnTheCommandLine() {
+        assertEquals("a\nb\tc\\d\\x", SampleCommand.unescape("a\\nb\\tc\\\\d\\x"));
+    }
+
+    @Test
+    void benchProfilePrintsWhereTheStepGoes() {
+        Outcome bench = run("bench", "../configs/shakespeare-char.yaml", "--steps", "6", "--profile", "3",
+                "--matmul-size", "64", "--set", "model.layers=1", "--set", "model.d_model=32",
+                "--set", "train.device=cpu");
+        assertEquals(0, bench.code(), bench.err());
+        for (String row : new String[] {"where a training step's time goes", "embedding", "attention", "ffn", "norm",
+                "head", "loss", "optimizer", "step "}) {
+            assertTrue(bench.out().contains(row), "no " + row + " in:\n" + bench.out());
+        }
+    }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Builds a self-contained folder to copy to a CUDA machine that has no Java, no Maven and no network:
+#   jre/            a jlink'd Java runtime with only the modules tlab uses
+#   tlab.jar, lib/  the runnable jar and its dependencies, without the CPU libtorch jar
+#   tests/          compiled tests and the JUnit console launcher, for `run.sh test`
+#   configs/, examples/data/   the shipped configs and corpora
+#   run.sh          sets DJL up to use the libtorch of that machine's Python torch, then runs tlab
+# Usage: scripts/gpu-bundle.sh [OUT_DIR]   (default bundle/tlab-gpu); fails if the folder exceeds 60 MiB.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="${1:-$root/bundle/tlab-gpu}"
+junit_console="org.junit.platform:junit-platform-console-standalone:1.11.3"
+limit_mib=60
+
+cd "$root"
+echo "building with -Pgpu (no CPU libtorch)..." >&2
+mvn -q -B -Pgpu -DskipTests package
+rm -rf "$out"
+mkdir -p "$out/lib" "$out/tests" "$out/configs" "$out/examples"
+cp examples/target/tlab.jar "$out/"
+for jar in examples/target/lib/*.jar; do
+    # target/lib may still hold the CPU native jar from an earlier CPU build.
+    [[ "$(basename "$jar")" == pytorch-native-cpu* ]] || cp "$jar" "$out/lib/"
+done
+cp -r core/target/test-classes "$out/tests/core"
+cp -r training/target/test-classes "$out/tests/training"
+mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory="$out/tests" -Dmdep.stripVersion=true
+cp -r configs/. "$out/configs/"
+cp -r examples/data "$out/examples/"
+
+# Modules: what `jdeps --print-module-deps` finds in tlab.jar and lib/*.jar, plus naming, which
+# logback loads by name. java.desktop (PNG plots, 10 MiB) is left out to stay under the limit:
+# runs made with the bundle write metrics.jsonl but no loss.png.
+modules="java.base,java.logging,java.management,java.naming,java.xml"
+jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/jre"
+# jlink keeps the JVM's native symbols; they are a third of the runtime's size.
+strip --strip-unneeded "$out/jre/lib/server/libjvm.so" 2>/dev/null || true
+
+cat > "$out/run.sh" <<'RUN'
+#!/usr/bin/env bash
+# tlab on a CUDA machine. `./run.sh train configs/shakespeare-char.yaml --set train.device=gpu`,
+# `./run.sh bench ...`, or `./run.sh test` for the GPU tests. Uses the libtorch of the Python torch
+# found by TLAB_PYTHON, python3 or /opt/torch/.venv/bin/python, unless PYTORCH_LIBRARY_PATH is set.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [[ -z "${PYTORCH_LIBRARY_PATH:-}" ]]; then
+    for py in ${TLAB_PYTHON:-} python3 /opt/torch/.venv/bin/python; do
+        if dir=$("$py" -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2>/dev/null); then
+            export PYTORCH_LIBRARY_PATH="$dir/lib"
+            cuda=$("$py" -c 'import torch; print(torch.version.cuda or "")' 2>/dev/null)
+            echo "run.sh: libtorch from $dir (torch $("$py" -c 'import torch; print(torch.__version__)'), CUDA ${cuda:-none})" >&2
+            break
+        fi
+    done
+fi
+[[ -n "${PYTORCH_LIBRARY_PATH:-}" ]] || { echo "run.sh: no Python torch found; set PYTORCH_LIBRARY_PATH to a libtorch lib folder" >&2; exit 1; }
+# The JNI library in lib/pytorch-jni is built for libtorch 2.7.1; these pick its cu128 build.
+export PYTORCH_VERSION="${PYTORCH_VERSION:-2.7.1}"
+export PYTORCH_FLAVOR="${PYTORCH_FLAVOR:-cu128}"
+export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$here/.djl}"
+java=("$here/jre/bin/java" -Dai.djl.offline=true ${TLAB_JAVA_OPTS:-})
+cd "$here"
+if [[ "${1:-}" == test ]]; then
+    shift
+    exec "${java[@]}" -Dtlab.configs="$here/configs" -jar "$here/tests/junit-platform-console-standalone.jar" execute \
+        --class-path "$here/tests/core:$here/tests/training:$here/tlab.jar:$(printf '%s:' "$here"/lib/*.jar)" \
+        --scan-class-path "$here/tests/core:$here/tests/training" --include-tag "${TLAB_TEST_TAG:-gpu}" "$@"
+fi
+exec "${java[@]}" -jar "$here/tlab.jar" "$@"
+RUN
+chmod +x "$out/run.sh"
+
+size_mib=$(( $(du -sk "$out" | cut -f1) / 1024 ))
+echo "bundle: $out (${size_mib} MiB)" >&2
+if (( size_mib > limit_mib )); then
+    echo "bundle is ${size_mib} MiB, over the ${limit_mib} MiB limit" >&2
+    exit 1
+fi

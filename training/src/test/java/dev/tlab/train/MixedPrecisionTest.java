@@ -1,0 +1,102 @@
+package dev.tlab.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tlab.config.ConfigException;
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.layers.HalfPrecisionStore;
+import dev.tlab.models.DecoderLM;
+import dev.tlab.models.ModelConfig;
+import dev.tlab.optim.LossScaler;
+import dev.tlab.profile.StepProfiler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** fp16 training on the CPU: float16 kernels are slow there, so the runs are short. */
+class MixedPrecisionTest {
+
+    @TempDir Path dir;
+
+    private RunConfig small(String precision) {
+        return ConfigLoader.load(Path.of("../configs/shakespeare-char.yaml"), List.of(
+                "output.dir=" + dir, "name=" + precision, "train.device=cpu", "train.precision=" + precision,
+                "model.layers=2", "model.d_model=64", "model.context=32", "train.batch_size=8",
+                "train.steps=80", "train.warmup=10", "train.log_every=10", "train.eval_every=40",
+                "train.eval_batches=4", "sample.tokens=20"));
+    }
+
+    @Test
+    void fp16LossCurveFollowsFp32() throws Exception {
+        List<Double> full = trainLosses(new Trainer(small("fp32"), null, false).fit());
+        List<Double> half = trainLosses(new Trainer(small("fp16"), null, false).fit());
+        assertEquals(full.size(), half.size());
+        for (int i = 0; i < full.size(); i++) {
+            assertEquals(full.get(i), half.get(i), 0.05, "train loss at logged row " + i + ": fp32 " + full + " fp16 " + half);
+        }
+        assertTrue(half.get(half.size() - 1) < half.get(0) - 0.8, "fp16 loss falls: " + half);
+    }
+
+    private static List<Double> trainLosses(Trainer.Result result) throws Exception {
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(result.runDir().resolve("metrics.jsonl"))) {
+            losses.add(new ObjectMapper().readTree(line).get("train_loss").asDouble());
+        }
+        return losses;
+    }
+
+    /** A loss scale that overflows float16 skips the step, leaves the weights alone and backs off. */
+    @Test
+    void overflowIsSkippedAndTheScaleBacksOff() {
+        ModelConfig config = ModelConfig.builder().vocabSize(11).layers(1).heads(2).dModel(16).context(8).build();
+        Engine.getInstance().setRandomSeed(3);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            DecoderLM model = DecoderLM.create(config, manager);
+            Map<String, Parameter> parameters = model.namedParameters();
+            HalfPrecisionStore store = new HalfPrecisionStore(manager, parameters.values());
+            LossScaler scaler = new LossScaler(Math.pow(2, 40), 2000);
+            NDArray tokens = manager.create(new long[] {1, 2, 3, 4, 5, 6, 7, 8}, new Shape(1, 8));
+            int skipped = 0;
+            for (int step = 0; step < 40; step++) {
+                try (NDScope ignored = new NDScope()) {
+                    double scale = scaler.scale();
+                    Trainer.accumulate((s, micro) -> LmLoss.crossEntropy(model.forward(store, tokens, true), tokens), step, 1, scale, StepProfiler.off());
+                    boolean apply = scaler.update(store.gradientNorm() / scale);
+                    if (apply) {
+                        store.addGradientsToMasters();
+                        float masterNorm = parameters.get("wte.weight").getArray().getGradient().norm().getFloat();
+                        assertTrue(Float.isFinite(masterNorm) && masterNorm > 0, "master gradient after a good step: " + masterNorm);
+                        break;
+                    }
+                    skipped++;
+                    float masterNorm = parameters.get("wte.weight").getArray().getGradient().norm().getFloat();
+                    assertEquals(0f, masterNorm, "a skipped step leaves the master gradients empty");
+                    store.endStep();
+                }
+            }
+            assertTrue(skipped >= 20, "2^40 must overflow float16 until the scale falls near 2^16; skipped " + skipped);
+            assertTrue(scaler.scale() < Math.pow(2, 40) / (1 << 20));
+        }
+    }
+
+    @Test
+    void bf16IsRefusedWithTheReason() {
+        ConfigException error = assertThrows(ConfigException.class, () -> small("bf16"));
+        assertTrue(error.getMessage().contains("train.precision") && error.getMessage().contains("abort"), error.getMessage());
+    }
+}
