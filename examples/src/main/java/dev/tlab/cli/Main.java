@@ -11,13 +11,16 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "tlab 0.1.0",
         description = "Train small Transformers on the JVM (DJL + PyTorch), and sample from them.",
-        subcommands = {TrainCommand.class, SampleCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, AblateCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
             "  tlab train configs/shakespeare-char.yaml",
             "  tlab train configs/shakespeare-char.yaml --set train.steps=200 --set model.layers=2",
             "  tlab sample runs/shakespeare-char --prompt \"ROMEO:\" --tokens 400",
+            "  tlab eval runs/shakespeare-char --contexts 64,128,256",
+            "  tlab ablate configs/ablations/ln-x-pos.yaml",
             "  tlab bench configs/shakespeare-char.yaml --steps 200"
         })
 public final class Main implements Runnable {

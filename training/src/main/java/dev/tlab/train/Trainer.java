@@ -19,6 +19,7 @@ import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
 import dev.tlab.metrics.Plots;
 import dev.tlab.metrics.ProgressBar;
+import dev.tlab.metrics.RunSummary;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
@@ -86,6 +87,7 @@ public final class Trainer {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Task task = Tasks.create(config, manager);
             createRunDir(runDir);
+            RunSummary.clear(runDir);
             TokenModel model = task.model();
             ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
@@ -144,7 +146,7 @@ public final class Trainer {
                             norm = GlobalNormClip.norm(parameters.values());
                         }
                         gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
-                        if (log) {
+                        if (log || eval) {
                             trainLoss = loss.getFloat();
                         }
                         profiler.lap(Phase.CLIP);
@@ -182,6 +184,7 @@ public final class Trainer {
                         }
                         if (eval && plot != null) {
                             plot.add("val", done, valLoss);
+                            plot.refresh(runDir.resolve("loss.png"));
                         }
                         if (bar != null) {
                             double eta = elapsed / done * (train.steps() - done);
@@ -214,6 +217,7 @@ public final class Trainer {
                     train.steps() * tokensPerStep / totalSeconds));
             extra.forEach((key, value) -> say(String.format(Locale.ROOT, "%s: %.4f", key, value)));
             String sample = writeSamples(runDir, task.samples(ps, manager, train.seed()));
+            new RunSummary(train.steps(), trainLoss, valLoss, bestVal, meanTokensPerSecond, totalSeconds).write(runDir);
             return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample, extra);
         }
     }
@@ -224,17 +228,16 @@ public final class Trainer {
         NDArray loss(long step, int micro);
     }
 
-    /**
-     * Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. Backward runs
-     * on the loss times {@code lossScale} (float16's loss scaling; 1 otherwise); the returned loss
-     * is unscaled.
-     */
-    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale) {
-        return accumulate(microLoss, step, accum, lossScale, StepProfiler.off());
+    /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
+        return accumulate(microLoss, step, accum, 1, StepProfiler.off());
     }
 
-    private static NDArray accumulate(
-            MicroBatchLoss microLoss, long step, int accum, double lossScale, StepProfiler profiler) {
+    /**
+     * As above, with backward on the loss times {@code lossScale} (float16's loss scaling; 1
+     * otherwise); the returned loss is unscaled.
+     */
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale, StepProfiler profiler) {
         NDArray total = null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int micro = 0; micro < accum; micro++) {
@@ -256,7 +259,7 @@ public final class Trainer {
             BatchSampler.Batch batch = sampler.sample(s, micro);
             NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), true);
             return LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
-        }, step, accum, 1);
+        }, step, accum);
     }
 
     /** Mean validation loss over a fixed set of batches, so evals are comparable across steps. */

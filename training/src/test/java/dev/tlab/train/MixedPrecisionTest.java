@@ -19,6 +19,7 @@ import dev.tlab.layers.HalfPrecisionStore;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.optim.LossScaler;
+import dev.tlab.profile.StepProfiler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ class MixedPrecisionTest {
             for (int step = 0; step < 40; step++) {
                 try (NDScope ignored = new NDScope()) {
                     double scale = scaler.scale();
-                    Trainer.accumulate((s, micro) -> LmLoss.crossEntropy(model.forward(store, tokens, true), tokens), step, 1, scale);
+                    Trainer.accumulate((s, micro) -> LmLoss.crossEntropy(model.forward(store, tokens, true), tokens), step, 1, scale, StepProfiler.off());
                     boolean apply = scaler.update(store.gradientNorm() / scale);
                     if (apply) {
                         store.addGradientsToMasters();
