@@ -57,7 +57,10 @@ public final class HalfPrecisionStore extends ParameterStore {
         if (half == null || half.isReleased()) {
             NDArray master = super.getValue(parameter, device, training);
             half = master.toType(DataType.FLOAT16, false);
-            half.setRequiresGradient(true);
+            // A frozen master (no gradient) gets a copy that records none either.
+            if (master.hasGradient()) {
+                half.setRequiresGradient(true);
+            }
             halves.put(parameter, half);
         }
         return half;
@@ -70,6 +73,9 @@ public final class HalfPrecisionStore extends ParameterStore {
     public double gradientNorm() {
         NDArray sumOfSquares = null;
         for (NDArray half : halves.values()) {
+            if (!half.hasGradient()) {
+                continue;
+            }
             NDArray squares = half.getGradient().toType(DataType.FLOAT32, false).square().sum();
             sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.add(squares);
         }
@@ -80,6 +86,9 @@ public final class HalfPrecisionStore extends ParameterStore {
     public void addGradientsToMasters() {
         for (var entry : halves.entrySet()) {
             NDArray master = entry.getKey().getArray();
+            if (!master.hasGradient()) {
+                continue;
+            }
             try (NDArray masterGrad = master.getGradient()) {
                 masterGrad.addi(entry.getValue().getGradient().toType(DataType.FLOAT32, false));
             }

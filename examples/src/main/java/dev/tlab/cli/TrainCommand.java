@@ -1,5 +1,6 @@
 package dev.tlab.cli;
 
+import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
 import dev.tlab.train.Trainer;
@@ -38,11 +39,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
     boolean quiet;
 
+    @Option(names = "--resume", description = {
+        "Continue the run from the newest complete checkpoint in <output.dir>/<name>/ (see tlab resume);"
+                + " the model and vocabulary must match the checkpoint's."})
+    boolean resume;
+
     @Override
     public Integer call() {
         RunConfig run = ConfigLoader.load(config, overrides);
         boolean terminal = System.console() != null;
-        new Trainer(run, quiet ? null : System.err, terminal).fit();
+        Trainer trainer = new Trainer(run, quiet ? null : System.err, terminal);
+        if (resume) {
+            trainer.from(RunStart.resume(run.runDir()));
+        }
+        trainer.fit();
         return 0;
     }
 }

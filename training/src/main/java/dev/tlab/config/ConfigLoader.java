@@ -296,10 +296,14 @@ public final class ConfigLoader {
                         c.number("sample.top_p"),
                         c.text("sample.stop"),
                         parse(() -> ContextLimit.parse(c.text("sample.context_limit"))));
+        FinetuneConfig finetune = new FinetuneConfig(c.texts("finetune.freeze"),
+                FinetuneConfig.VocabPolicy.parse(c.text("finetune.vocab")), c.bool("finetune.resume_optimizer"));
         String name = c.text("name");
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new ConfigException("name: use letters, digits, '.', '_' or '-', got '" + name + "'");
         }
+        // The resolved tree names the data file as found, so a checkpoint's config reads it from anywhere.
+        ((ObjectNode) merged.get("data")).put("path", data.path().toString());
         String resolved;
         try {
             resolved = YAML.writeValueAsString(merged);
@@ -307,7 +311,7 @@ public final class ConfigLoader {
             throw new IllegalStateException(e);
         }
         return new RunConfig(
-                name, model, train, data, checkpoint, sample, Path.of(c.text("output.dir")), resolved);
+                name, model, train, data, checkpoint, sample, finetune, Path.of(c.text("output.dir")), resolved);
     }
 
     /** Runs an enum parse, turning its message (which names the key) into a config error. */

@@ -66,6 +66,24 @@ final class ConfigTree {
         return node.asText();
     }
 
+    List<String> texts(String key) {
+        JsonNode node = node(key);
+        List<String> values = new ArrayList<>();
+        if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (!element.isTextual()) {
+                    values = null;
+                    break;
+                }
+                values.add(element.asText());
+            }
+        }
+        if (values == null) {
+            throw new ConfigException(key + ": expected a list of strings, got " + describe(node));
+        }
+        return values;
+    }
+
     double[] numbers(String key, int count) {
         JsonNode node = node(key);
         List<Double> values = new ArrayList<>();

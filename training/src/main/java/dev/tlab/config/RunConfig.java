@@ -14,6 +14,7 @@ public record RunConfig(
         DataConfig data,
         CheckpointConfig checkpoint,
         SampleConfig sample,
+        FinetuneConfig finetune,
         Path outputDir,
         String resolvedYaml) {
 

@@ -32,6 +32,16 @@ public final class CharTokenizer {
         return new CharTokenizer(chars.toString());
     }
 
+    /**
+     * {@code base}'s characters with their ids unchanged, then the characters of {@code text}
+     * that {@code base} lacks, sorted: how a fine-tune or resume keeps a checkpoint's ids.
+     */
+    public static CharTokenizer extend(String base, String text) {
+        StringBuilder chars = new StringBuilder(base);
+        text.chars().distinct().sorted().filter(c -> base.indexOf(c) < 0).forEach(c -> chars.append((char) c));
+        return new CharTokenizer(chars.toString());
+    }
+
     public int[] encode(String text) {
         int[] ids = new int[text.length()];
         for (int i = 0; i < ids.length; i++) {

@@ -1,5 +1,6 @@
 package dev.tlab.metrics;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
@@ -8,6 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 
 /** One JSON object per line, flushed each write so a crashed run keeps its curve. */
 public final class MetricsLog implements AutoCloseable {
@@ -16,12 +20,49 @@ public final class MetricsLog implements AutoCloseable {
     private final BufferedWriter out;
 
     public MetricsLog(Path file) {
+        this(file, List.of());
+    }
+
+    private MetricsLog(Path file, List<String> keptLines) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             out = Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+            for (String line : keptLines) {
+                out.write(line);
+                out.newLine();
+            }
+            out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create metrics file " + file, e);
         }
+    }
+
+    /**
+     * The log of a run resumed after {@code step} steps: earlier rows are kept (and handed to
+     * {@code kept}, e.g. for the loss plot), rows logged after that checkpoint are dropped, since
+     * the resumed run logs those steps again.
+     */
+    public static MetricsLog continuing(Path file, long step, Consumer<JsonNode> kept) {
+        List<String> lines = new ArrayList<>();
+        if (step > 0 && Files.isRegularFile(file)) {
+            try {
+                for (String line : Files.readAllLines(file)) {
+                    JsonNode row;
+                    try {
+                        row = JSON.readTree(line);
+                    } catch (IOException e) {
+                        continue; // a line cut short by a crash
+                    }
+                    if (row != null && row.path("step").asLong(Long.MAX_VALUE) <= step) {
+                        lines.add(line);
+                        kept.accept(row);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read metrics file " + file, e);
+            }
+        }
+        return new MetricsLog(file, lines);
     }
 
     /** A row of step metrics; NaN values (e.g. no eval this step) are left out. */

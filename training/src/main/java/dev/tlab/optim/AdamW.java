@@ -98,6 +98,27 @@ public final class AdamW {
         return step;
     }
 
+    /**
+     * Continues from saved state: the step count (for bias correction) and the moments of the
+     * parameters named in {@code means} and {@code variances}, whose shapes must match. Parameters
+     * not named keep zero moments.
+     */
+    public void restore(long steps, Map<String, float[]> means, Map<String, float[]> variances) {
+        for (Slot slot : slots) {
+            float[] mean = means.get(slot.name);
+            float[] variance = variances.get(slot.name);
+            if (mean != null && variance != null) {
+                if (mean.length != slot.mean.size() || variance.length != slot.variance.size()) {
+                    throw new IllegalArgumentException("moments of " + slot.name + " have " + mean.length
+                            + " values, the parameter " + slot.mean.size());
+                }
+                slot.mean.set(mean);
+                slot.variance.set(variance);
+            }
+        }
+        this.step = steps;
+    }
+
     /** First and second moments by parameter name. */
     public Map<String, NDArray> means() {
         Map<String, NDArray> out = new LinkedHashMap<>();

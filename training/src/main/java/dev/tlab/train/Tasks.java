@@ -18,27 +18,38 @@ public final class Tasks {
     private Tasks() {}
 
     public static Task create(RunConfig run, NDManager manager) {
+        return create(run, manager, null);
+    }
+
+    /**
+     * @param baseVocab a checkpoint's vocabulary to build on (its ids kept, new characters
+     *     appended), or null to fit the vocabulary to the data
+     */
+    public static Task create(RunConfig run, NDManager manager, String baseVocab) {
         var data = run.data();
         var train = run.train();
         ModelConfig model = run.model();
         switch (data.task()) {
             case LM, MLM -> {
                 String text = Corpus.read(data.path());
-                CharTokenizer tokenizer = CharTokenizer.fit(text);
+                boolean masked = data.task() == dev.tlab.data.DataTask.MLM;
+                CharTokenizer tokenizer = baseVocab == null ? CharTokenizer.fit(text)
+                        : CharTokenizer.extend(masked ? withoutMask(baseVocab) : baseVocab, text);
                 TokenSplits splits = TokenSplits.split(tokenizer.encode(text), data.valFraction());
                 splits.requireWindow(model.context(), data.path().toString());
-                if (data.task() == dev.tlab.data.DataTask.LM) {
+                if (!masked) {
                     return new LanguageModelTask(model.withVocabSize(tokenizer.vocabSize()), tokenizer, splits,
                             train.batchSize(), train.seed(), run.sample(), manager);
                 }
                 if (text.indexOf(MaskedLmTask.MASK) >= 0) {
                     throw new ConfigException(data.path() + " contains the mask character U+2588, which mlm reserves");
                 }
-                CharTokenizer masked = MaskedLmTask.withMask(tokenizer);
-                return new MaskedLmTask(model.withVocabSize(masked.vocabSize()), masked, splits, train.batchSize(),
+                CharTokenizer withMask = MaskedLmTask.withMask(tokenizer);
+                return new MaskedLmTask(model.withVocabSize(withMask.vocabSize()), withMask, splits, train.batchSize(),
                         data.maskFraction(), train.seed(), manager);
             }
             default -> {
+                // The synthetic tasks' vocabulary is fixed by the task; a checkpoint's is compared later.
                 var trainProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed());
                 var valProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed() + 1);
                 int vocab = trainProblems.tokenizer().vocabSize();
@@ -46,5 +57,10 @@ public final class Tasks {
                         EXACT_MATCH_PROBLEMS, run.sample(), manager);
             }
         }
+    }
+
+    /** The corpus characters of an mlm vocabulary: the mask token is always last. */
+    private static String withoutMask(String vocab) {
+        return vocab.indexOf(MaskedLmTask.MASK) < 0 ? vocab : vocab.replace(String.valueOf(MaskedLmTask.MASK), "");
     }
 }

@@ -9,8 +9,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import dev.tlab.checkpoint.CheckpointState;
 import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.checkpoint.RunCheckpoints;
+import dev.tlab.checkpoint.RunStart;
+import dev.tlab.config.ConfigException;
 import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
 import dev.tlab.data.BatchSampler;
@@ -24,6 +26,7 @@ import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
+import dev.tlab.optim.Freeze;
 import dev.tlab.optim.GlobalNormClip;
 import dev.tlab.optim.LossScaler;
 import dev.tlab.layers.HalfPrecisionStore;
@@ -50,6 +53,7 @@ public final class Trainer {
     private final PrintStream console;
     private final boolean interactive;
     private StepListener listener = (done, manager) -> {};
+    private RunStart start = RunStart.scratch();
     private ProfileTable profile;
 
     /** Called after every optimizer step, with the manager that owns the model. */
@@ -78,6 +82,12 @@ public final class Trainer {
         return this;
     }
 
+    /** Starts from a checkpoint: {@link RunStart#resume} or {@link RunStart#finetune}. */
+    public Trainer from(RunStart start) {
+        this.start = start;
+        return this;
+    }
+
     public Result fit() {
         TrainConfig train = config.train();
         Device device = Devices.resolve(train.device());
@@ -85,16 +95,16 @@ public final class Trainer {
 
         Engine.getInstance().setRandomSeed((int) train.seed());
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            Task task = Tasks.create(config, manager);
-            createRunDir(runDir);
-            RunSummary.clear(runDir);
+            refuseToOverwrite(runDir);
+            Task task = Tasks.create(config, manager, start.baseVocabulary());
             TokenModel model = task.model();
             ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
-            HalfPrecisionStore half = train.halfPrecision() ? new HalfPrecisionStore(manager, parameters.values()) : null;
+            Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
+            HalfPrecisionStore half = train.halfPrecision() ? new HalfPrecisionStore(manager, trainable.values()) : null;
             ParameterStore ps = half != null ? half : new ParameterStore(manager, false);
             LossScaler scaler = half != null ? new LossScaler() : null;
-            AdamW optimizer = new AdamW(parameters, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
+            AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
             LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
 
             say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
@@ -102,13 +112,25 @@ public final class Trainer {
                     task.describe()));
             say("engine: " + Devices.describe(device) + " | precision " + train.precision());
             say("AdamW groups: " + optimizer.describeGroups());
+            if (trainable.size() < parameters.size()) {
+                say("frozen (" + config.finetune().freeze() + "): " + (parameters.size() - trainable.size()) + " tensors");
+            }
+            RunStart.Progress progress = start.load(config, modelConfig, task.vocabulary(), parameters, optimizer,
+                    manager, this::say);
+            if (scaler != null && progress.lossScale() > 0) {
+                scaler.restore(progress.lossScale(), progress.lossScaleGoodSteps());
+            }
+            RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, scaler, progress);
+            createRunDir(runDir);
+            RunSummary.clear(runDir);
             say("outputs: " + runDir.toAbsolutePath());
 
             long tokensPerStep = task.tokensPerMicroBatch() * train.gradAccum();
             ProgressBar bar = console == null ? null : new ProgressBar(console, train.steps(), interactive);
             double trainLoss = Double.NaN;
             double valLoss = Double.NaN;
-            double bestVal = Double.NaN;
+            long first = progress.step();
+            long tokensSeen = progress.tokensSeen();
             Map<String, Double> extra = Map.of();
             long start = System.nanoTime();
             long windowNanos = 0;
@@ -119,9 +141,16 @@ public final class Trainer {
             LossPlot plot = Plots.supported()
                     ? new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)")
                     : null;
-            try (MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
-                for (long step = 0; step < train.steps(); step++) {
+            try (MetricsLog metrics = MetricsLog.continuing(runDir.resolve("metrics.jsonl"), first, row -> {
+                if (plot != null) {
+                    plot.add("train", row.path("step").asLong(), row.path("train_loss").asDouble(Double.NaN));
+                    plot.add("val", row.path("step").asLong(), row.path("val_loss").asDouble(Double.NaN));
+                }
+            })) {
+                for (long step = first; step < train.steps(); step++) {
                     long done = step + 1;
+                    // Dropout masks depend on the step alone, so a resumed run draws the same ones.
+                    Engine.getInstance().setRandomSeed(StepSeeds.of(train.seed(), step));
                     boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
                     boolean eval = done % train.evalEvery() == 0 || done == train.steps();
                     long stepStart = System.nanoTime();
@@ -166,6 +195,7 @@ public final class Trainer {
                     windowNanos += stepNanos;
                     trainNanos += stepNanos;
                     windowTokens += tokensPerStep;
+                    tokensSeen += tokensPerStep;
 
                     if (eval) {
                         valLoss = evaluate(task, ps, manager, train.evalBatches());
@@ -173,7 +203,7 @@ public final class Trainer {
                         if (half != null) {
                             half.endStep();
                         }
-                        bestVal = Double.isNaN(bestVal) ? valLoss : Math.min(bestVal, valLoss);
+                        checkpoints.evaluated(done, tokensSeen, valLoss);
                     }
                     if (log || eval) {
                         tokensPerSecond = windowTokens / (windowNanos / 1e9);
@@ -187,7 +217,7 @@ public final class Trainer {
                             plot.refresh(runDir.resolve("loss.png"));
                         }
                         if (bar != null) {
-                            double eta = elapsed / done * (train.steps() - done);
+                            double eta = elapsed / (done - first) * (train.steps() - done);
                             bar.update(done, trainLoss, valLoss, lr, tokensPerSecond, eta);
                         }
                         windowNanos = 0;
@@ -195,11 +225,7 @@ public final class Trainer {
                     }
                     boolean save = config.checkpoint().every() > 0 && done % config.checkpoint().every() == 0;
                     if (save || done == train.steps()) {
-                        CheckpointState state = new CheckpointState(
-                                CheckpointState.FORMAT_VERSION, done, done * tokensPerStep, train.seed(),
-                                bestVal, task.vocabulary(), config.resolvedYaml(), Engine.getDjlVersion());
-                        Checkpoints.write(runDir.resolve("checkpoints"), parameters, optimizer.means(),
-                                optimizer.variances(), state, config.checkpoint().keep());
+                        checkpoints.save(done, tokensSeen);
                     }
                     listener.afterStep(done, manager);
                 }
@@ -210,14 +236,14 @@ public final class Trainer {
                 say(Plots.MISSING);
             }
             double totalSeconds = (System.nanoTime() - start) / 1e9;
-            double meanTokensPerSecond = train.steps() * tokensPerStep / (trainNanos / 1e9);
+            double meanTokensPerSecond = (train.steps() - first) * tokensPerStep / (trainNanos / 1e9);
             say(String.format(Locale.ROOT,
                     "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s in training steps, %,.0f overall",
                     train.steps(), ProgressBar.duration(totalSeconds), trainLoss, valLoss, meanTokensPerSecond,
-                    train.steps() * tokensPerStep / totalSeconds));
+                    (train.steps() - first) * tokensPerStep / totalSeconds));
             extra.forEach((key, value) -> say(String.format(Locale.ROOT, "%s: %.4f", key, value)));
             String sample = writeSamples(runDir, task.samples(ps, manager, train.seed()));
-            new RunSummary(train.steps(), trainLoss, valLoss, bestVal, meanTokensPerSecond, totalSeconds).write(runDir);
+            new RunSummary(train.steps(), trainLoss, valLoss, checkpoints.bestValLoss(), meanTokensPerSecond, totalSeconds).write(runDir);
             return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample, extra);
         }
     }
@@ -298,6 +324,14 @@ public final class Trainer {
     /** The sublayer timing table of a run with {@code train.profile_steps > 0}, once fit has made it; else null. */
     public ProfileTable profile() {
         return profile;
+    }
+
+    /** A fresh run must not delete the checkpoints of an earlier one by pruning them. */
+    private void refuseToOverwrite(Path runDir) {
+        if (start.isScratch() && !Checkpoints.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
+            throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
+                    + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
+        }
     }
 
     private void createRunDir(Path runDir) {

@@ -103,7 +103,9 @@ class TrainerTest {
         byte[] bytes = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         var e = assertThrows(ConfigException.class, () -> TrainedModel.load(result.runDir(), Device.cpu()).close());
-        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("corrupt or truncated"), e.getMessage());
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("truncated"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> TrainedModel.load(checkpoint, Device.cpu()).close());
+        assertTrue(e.getMessage().contains(weights.toString()) && e.getMessage().contains("truncated"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,57 @@
+package dev.tlab.cli;
+
+import dev.tlab.checkpoint.RunStart;
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.train.Trainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "finetune",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start a new run from a trained checkpoint: the weights are loaded into the model that CONFIG describes"
+                    + " (its model section must match the checkpoint's, except dropout), which then trains on CONFIG's"
+                    + " data with its learning rate, steps and schedule. The optimizer starts fresh unless"
+                    + " --resume-optimizer (or finetune.resume_optimizer) is given.",
+            "finetune.freeze lists parameter name globs to keep fixed, e.g. [\"wte.*\", \"h.0.*\"] (names: tlab inspect).",
+            "Characters of the new data that the checkpoint lacks get new rows in the token table and head"
+                    + " (finetune.vocab: extend, the default; old ids and rows are kept) or stop the run (reject).",
+            "Outputs go to <output.dir>/<name>/ as for train; state.json records the parent checkpoint."
+        })
+final class FinetuneCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "Run config for the fine-tune, e.g. configs/finetune-pride.yaml.")
+    Path config;
+
+    @Option(names = "--from", required = true, paramLabel = "CHECKPOINT",
+            description = "A checkpoint directory (e.g. runs/shakespeare-char/checkpoints/best) or a run directory (its newest complete checkpoint).")
+    Path from;
+
+    @Option(names = "--resume-optimizer", description = "Keep the checkpoint's AdamW moments and step count instead of starting fresh.")
+    boolean resumeOptimizer;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config key (repeatable), e.g. --set finetune.freeze=[wte.*].")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        List<String> all = new ArrayList<>(overrides);
+        if (resumeOptimizer) {
+            all.add("finetune.resume_optimizer=true");
+        }
+        RunConfig run = ConfigLoader.load(config, all);
+        RunStart start = RunStart.finetune(from);
+        new Trainer(run, quiet ? null : System.err, System.console() != null).from(start).fit();
+        return 0;
+    }
+}

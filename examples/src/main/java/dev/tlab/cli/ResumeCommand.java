@@ -1,0 +1,61 @@
+package dev.tlab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.checkpoint.RunStart;
+import dev.tlab.config.ConfigException;
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.train.Trainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "resume",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Continue a run from its newest complete checkpoint, exactly as if it had never stopped: weights, AdamW"
+                    + " moments, step, data position and dropout masks all carry on, so the result is bit-identical"
+                    + " to an uninterrupted run on the same machine.",
+            "A checkpoint whose files are missing, truncated or corrupt (checked against the sizes and SHA-256"
+                    + " in its state.json), and any leftover step-*.tmp directory, is passed over for the previous"
+                    + " complete one.",
+            "The run's own config (from the checkpoint) is used. --set may change it, e.g. --set train.steps=4000"
+                    + " to train further; a different model or vocabulary is refused with the differences listed."
+        })
+final class ResumeCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "A run directory (e.g. runs/shakespeare-char) or one of its checkpoints.")
+    Path run;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key of the run's config (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        RunStart start = RunStart.resume(run);
+        Path checkpoint = start.checkpoint();
+        Path checkpoints = checkpoint.toAbsolutePath().normalize().getParent();
+        if (checkpoints == null || !checkpoints.getFileName().toString().equals("checkpoints")) {
+            throw new ConfigException(checkpoint + " is not inside a run's checkpoints/ directory; use tlab finetune to start a new run from it");
+        }
+        Path runDir = checkpoints.getParent();
+        List<String> all = new ArrayList<>(overrides);
+        // The run continues where it is, whatever its config said about output.dir and name.
+        ObjectMapper json = new ObjectMapper();
+        all.add("output.dir=" + json.writeValueAsString(runDir.getParent().toString()));
+        all.add("name=" + json.writeValueAsString(runDir.getFileName().toString()));
+        RunConfig config = ConfigLoader.parse(start.state().config(), checkpoint.resolve(Checkpoints.STATE_FILE).toString(),
+                null, runDir.getFileName().toString(), all);
+        new Trainer(config, quiet ? null : System.err, System.console() != null).from(start).fit();
+        return 0;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.tlab.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import dev.tlab.config.RunConfig;
+import dev.tlab.optim.AdamW;
+import dev.tlab.optim.LossScaler;
+import dev.tlab.train.StepSeeds;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The checkpoints of one run: {@code step-NNNNNN/} every {@code checkpoint.every} steps and at
+ * the end (the newest {@code checkpoint.keep} kept), and {@code best/} rewritten whenever an
+ * evaluation reaches a new lowest validation loss. Carries the history (latest and best val loss)
+ * that {@code state.json} records, so a resumed run continues it.
+ */
+public final class RunCheckpoints {
+
+    private final Path dir;
+    private final RunConfig config;
+    private final String vocabulary;
+    private final Map<String, Parameter> parameters;
+    private final AdamW optimizer;
+    private final LossScaler scaler;
+    private final String parent;
+    private double valLoss;
+    private double bestValLoss;
+    private long bestValStep;
+
+    /** @param scaler the fp16 loss scaler, or null in fp32 */
+    public RunCheckpoints(RunConfig config, String vocabulary, Map<String, Parameter> parameters, AdamW optimizer,
+            LossScaler scaler, RunStart.Progress progress) {
+        this.dir = config.runDir().resolve("checkpoints");
+        this.config = config;
+        this.vocabulary = vocabulary;
+        this.parameters = parameters;
+        this.optimizer = optimizer;
+        this.scaler = scaler;
+        this.parent = progress.parent();
+        this.valLoss = progress.valLoss();
+        this.bestValLoss = progress.bestValLoss();
+        this.bestValStep = progress.bestValStep();
+    }
+
+    /** Records an evaluation after {@code step} steps; a new lowest loss rewrites {@code best/}. */
+    public void evaluated(long step, long tokensSeen, double loss) {
+        valLoss = loss;
+        if (Double.isNaN(bestValLoss) || loss < bestValLoss) {
+            bestValLoss = loss;
+            bestValStep = step;
+            Checkpoints.write(dir, Checkpoints.BEST, weights(), moments(), state(step, tokensSeen));
+        }
+    }
+
+    /** Writes {@code step-NNNNNN/} and deletes what {@code checkpoint.keep} no longer keeps. */
+    public Path save(long step, long tokensSeen) {
+        Path written = Checkpoints.write(dir, Checkpoints.stepName(step), weights(), moments(), state(step, tokensSeen));
+        Checkpoints.prune(dir, config.checkpoint().keep(), written);
+        return written;
+    }
+
+    public double bestValLoss() {
+        return bestValLoss;
+    }
+
+    private CheckpointState state(long step, long tokensSeen) {
+        return new CheckpointState(CheckpointState.FORMAT_VERSION, step, optimizer.stepCount(), tokensSeen,
+                config.train().seed(), StepSeeds.DESCRIPTION, valLoss, bestValLoss, bestValStep,
+                scaler == null ? 0 : scaler.scale(), scaler == null ? 0 : scaler.goodSteps(), vocabulary,
+                config.resolvedYaml(), Versions.tlab(), Versions.djl(), parent, null);
+    }
+
+    private Map<String, NDArray> weights() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> out.put(name, p.getArray()));
+        return out;
+    }
+
+    private Map<String, NDArray> moments() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        optimizer.means().forEach((name, m) -> out.put(Checkpoints.MEAN_PREFIX + name, m));
+        optimizer.variances().forEach((name, v) -> out.put(Checkpoints.VARIANCE_PREFIX + name, v));
+        return out;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tlab.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import dev.tlab.config.ConfigException;
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.FinetuneConfig.VocabPolicy;
+import dev.tlab.config.RunConfig;
+import dev.tlab.models.ModelConfig;
+import dev.tlab.optim.AdamW;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Where a run's weights and optimizer state come from: a fresh model, the newest complete
+ * checkpoint of the same run (resume: everything restored, so the run continues bit-identically),
+ * or a checkpoint of another run (fine-tune: weights only, unless asked for the optimizer too).
+ */
+public final class RunStart {
+
+    private enum Mode { SCRATCH, RESUME, FINETUNE }
+
+    /** Settings a resume may change without it being worth a note. */
+    private static final Set<String> QUIET_KEYS = Set.of("name", "output.dir");
+
+    private final Mode mode;
+    private final Path checkpoint;
+    private final CheckpointState state;
+    private final List<String> skipped;
+
+    private RunStart(Mode mode, Checkpoints.Found found) {
+        this.mode = mode;
+        this.checkpoint = found == null ? null : found.checkpoint();
+        this.state = found == null ? null : Checkpoints.readState(found.checkpoint());
+        this.skipped = found == null ? List.of() : found.skipped();
+    }
+
+    public static RunStart scratch() {
+        return new RunStart(Mode.SCRATCH, null);
+    }
+
+    /** @param path a run directory (its newest complete checkpoint) or one checkpoint */
+    public static RunStart resume(Path path) {
+        return new RunStart(Mode.RESUME, Checkpoints.locate(path));
+    }
+
+    /** @param path a checkpoint, or a run directory (its newest complete checkpoint) */
+    public static RunStart finetune(Path path) {
+        return new RunStart(Mode.FINETUNE, Checkpoints.locate(path));
+    }
+
+    public boolean isScratch() {
+        return mode == Mode.SCRATCH;
+    }
+
+    /** The checkpoint this run starts from, or null. */
+    public Path checkpoint() {
+        return checkpoint;
+    }
+
+    /** The saved state this run starts from, or null. */
+    public CheckpointState state() {
+        return state;
+    }
+
+    /** The vocabulary the task must keep the ids of, or null to fit one to the data. */
+    public String baseVocabulary() {
+        return state == null ? null : state.vocab();
+    }
+
+    /** Where training continues, and the history that {@code state.json} carries on. */
+    public record Progress(long step, long tokensSeen, double valLoss, double bestValLoss, long bestValStep,
+            double lossScale, int lossScaleGoodSteps, String parent) {}
+
+    /**
+     * Checks the model and vocabulary against the checkpoint, then loads weights (and optimizer
+     * state when resuming or asked to) into the model built from {@code config}.
+     *
+     * @param model the config of the model the task built
+     * @param vocabulary the task's vocabulary
+     * @param parameters every parameter by name
+     * @param optimizer AdamW over the trainable parameters
+     * @param say where notes go (skipped checkpoints, changed settings, added characters)
+     * @throws ConfigException listing every difference that makes the checkpoint unusable
+     */
+    public Progress load(RunConfig config, ModelConfig model, String vocabulary, Map<String, Parameter> parameters,
+            AdamW optimizer, NDManager manager, Consumer<String> say) {
+        if (mode == Mode.SCRATCH) {
+            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null);
+        }
+        skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
+        RunConfig saved = ConfigLoader.parse(state.config(), checkpoint.resolve(Checkpoints.STATE_FILE).toString(), null,
+                "checkpoint", List.of());
+        List<String> problems = new ArrayList<>(
+                Compatibility.architecture(saved.model().withVocabSize(state.vocab().length()), model));
+        String vocabDiff = Compatibility.vocabulary(state.vocab(), vocabulary);
+        VocabularyRows rows = VocabularyRows.between(state.vocab(), vocabulary);
+        boolean extend = mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.EXTEND
+                && !rows.added().isEmpty() && vocabulary.length() == state.vocab().length() + rows.added().size();
+        if (vocabDiff != null && !extend) {
+            problems.add(vocabDiff + (mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.REJECT
+                    ? " (finetune.vocab is reject; set it to extend to add rows for them)" : ""));
+        }
+        String what = mode == Mode.RESUME ? "resume" : "fine-tune";
+        if (!problems.isEmpty()) {
+            throw new ConfigException("cannot " + what + " from " + checkpoint + ": the model or vocabulary differs from the checkpoint's: "
+                    + String.join("; ", problems));
+        }
+        if (mode == Mode.RESUME && state.step() >= config.train().steps()) {
+            throw new ConfigException("nothing to resume: " + checkpoint + " is at step " + state.step()
+                    + " and train.steps is " + config.train().steps() + "; raise it (--set train.steps=N) to train further");
+        }
+        if (mode == Mode.RESUME) {
+            List<String> changed = Compatibility.settings(state.config(), config.resolvedYaml(), QUIET_KEYS);
+            if (!changed.isEmpty()) {
+                say.accept("resuming with changed settings (the run will not match an uninterrupted one): "
+                        + String.join(", ", changed));
+            }
+        }
+        if (extend) {
+            say.accept("vocabulary: " + rows.added().size() + " new characters ("
+                    + Compatibility.printable(rows.added().stream().map(String::valueOf).reduce("", String::concat))
+                    + ") get fresh rows in the token table" + (parameters.containsKey("head.weight") ? " and head" : "")
+                    + "; the checkpoint's " + state.vocab().length() + " rows are kept");
+        }
+        Checkpoints.loadWeights(checkpoint, parameters, manager, rows);
+        if (mode == Mode.RESUME || config.finetune().resumeOptimizer()) {
+            loadMoments(optimizer, rows, manager, say);
+        }
+        say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
+        if (mode == Mode.RESUME) {
+            return new Progress(state.step(), state.tokensSeen(), state.valLoss(), state.bestValLoss(),
+                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent());
+        }
+        return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0,
+                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")");
+    }
+
+    private void loadMoments(AdamW optimizer, VocabularyRows rows, NDManager manager, Consumer<String> say) {
+        Map<String, NDArray> current = optimizer.means();
+        Map<String, float[]> means = new HashMap<>();
+        Map<String, float[]> variances = new HashMap<>();
+        List<String> missing = new ArrayList<>();
+        try (NDManager scratch = manager.newSubManager()) {
+            Map<String, NDArray> saved = Checkpoints.readMoments(checkpoint, scratch);
+            for (var entry : current.entrySet()) {
+                String name = entry.getKey();
+                NDArray m = saved.get(Checkpoints.MEAN_PREFIX + name);
+                NDArray v = saved.get(Checkpoints.VARIANCE_PREFIX + name);
+                NDArray target = entry.getValue();
+                if (m == null || v == null) {
+                    missing.add(name);
+                } else if (rows.applies(name, m.getShape(), target.getShape())) {
+                    means.put(name, rows.remap(m, target, true));
+                    variances.put(name, rows.remap(v, target, true));
+                } else if (!m.getShape().equals(target.getShape()) || !v.getShape().equals(target.getShape())) {
+                    throw new ConfigException(checkpoint.resolve(Checkpoints.OPTIMIZER_FILE) + ": moments of '" + name
+                            + "' have shape " + m.getShape() + ", the parameter " + target.getShape());
+                } else {
+                    means.put(name, m.toFloatArray());
+                    variances.put(name, v.toFloatArray());
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            say.accept("optimizer: no saved moments for " + missing + " (frozen when saved?); they start at zero");
+        }
+        optimizer.restore(state.optimizerSteps(), means, variances);
+    }
+}

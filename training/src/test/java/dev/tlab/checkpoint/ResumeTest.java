@@ -1,0 +1,262 @@
+package dev.tlab.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tlab.config.ConfigException;
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Exact resume: N+M steps straight through equals N steps, a crash, and a resume to N+M, bit for
+ * bit in weights and AdamW moments, with dropout and gradient accumulation on. And crash safety:
+ * damaged or half-written checkpoints are passed over for the previous complete one.
+ */
+class ResumeTest {
+
+    private static final Path SHIPPED = Path.of("../configs/shakespeare-char.yaml");
+    private static final int STEPS = 12;
+
+    @TempDir static Path shared;
+    @TempDir Path dir;
+
+    /** The uninterrupted run every resumed run must reproduce. */
+    private static Path straight;
+
+    /** Two layers, d 32, context 16; checkpoints at 5, 10 and 12; evals at 4, 8 and 12. */
+    static RunConfig tiny(Path out, String name, String... overrides) {
+        List<String> all = new ArrayList<>(List.of("output.dir=" + out, "name=" + name, "train.device=cpu",
+                "model.layers=2", "model.d_model=32", "model.heads=2", "model.context=16", "model.dropout=0.1",
+                "train.batch_size=4", "train.grad_accum=2", "train.steps=" + STEPS, "train.warmup=2",
+                "train.eval_every=4", "train.eval_batches=2", "train.log_every=1", "sample.tokens=0",
+                "checkpoint.every=5", "checkpoint.keep=2"));
+        all.addAll(List.of(overrides));
+        return ConfigLoader.load(SHIPPED, all);
+    }
+
+    @BeforeAll
+    static void trainStraightThrough() {
+        straight = new Trainer(tiny(shared, "straight"), null, false).fit().runDir();
+    }
+
+    @Test
+    void resumedRunIsBitIdenticalToAnUninterruptedOne() throws IOException {
+        RunConfig run = tiny(dir, "interrupted");
+        var crash = assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+            if (done == 7) {
+                throw new IllegalStateException("simulated crash after step 7");
+            }
+        }).fit());
+        assertEquals("simulated crash after step 7", crash.getMessage());
+        Path runDir = dir.resolve("interrupted");
+        assertEquals(List.of("step-000005"), names(Checkpoints.list(runDir.resolve("checkpoints"))));
+
+        new Trainer(run, null, false).from(RunStart.resume(runDir)).fit();
+
+        assertSameCheckpoint(straight.resolve("checkpoints/step-000012"), runDir.resolve("checkpoints/step-000012"));
+        assertSameCheckpoint(straight.resolve("checkpoints/best"), runDir.resolve("checkpoints/best"));
+        // Steps 6 and 7 were logged before the crash and again after the resume: only once in the log.
+        assertEquals(losses(straight), losses(runDir));
+    }
+
+    @Test
+    void resumeAfterTheLastCheckpointContinuesFromIt() throws IOException {
+        // Stopping exactly at a checkpoint (step 10) loses nothing.
+        RunConfig run = tiny(dir, "at-checkpoint");
+        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+            if (done == 10) {
+                throw new IllegalStateException("stop");
+            }
+        }).fit());
+        RunStart start = RunStart.resume(dir.resolve("at-checkpoint"));
+        assertEquals(10, start.state().step());
+        assertEquals(10, start.state().optimizerSteps());
+        assertEquals(10L * 2 * 4 * 16, start.state().tokensSeen());
+        new Trainer(run, null, false).from(start).fit();
+        assertSameCheckpoint(straight.resolve("checkpoints/step-000012"), dir.resolve("at-checkpoint/checkpoints/step-000012"));
+    }
+
+    @Test
+    void fp16RunResumesBitIdenticallyWithItsLossScale() throws IOException {
+        String[] half = {"train.precision=fp16", "train.steps=8", "checkpoint.every=4", "train.eval_every=8"};
+        Path straightHalf = new Trainer(tiny(dir, "fp16-straight", half), null, false).fit().runDir();
+        RunConfig run = tiny(dir, "fp16-interrupted", half);
+        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+            if (done == 6) {
+                throw new IllegalStateException("stop");
+            }
+        }).fit());
+        new Trainer(run, null, false).from(RunStart.resume(dir.resolve("fp16-interrupted"))).fit();
+        assertSameCheckpoint(straightHalf.resolve("checkpoints/step-000008"),
+                dir.resolve("fp16-interrupted/checkpoints/step-000008"));
+        CheckpointState state = Checkpoints.readState(straightHalf.resolve("checkpoints/step-000008"));
+        assertEquals(65536.0, state.lossScale());
+        assertEquals(8, state.lossScaleGoodSteps());
+    }
+
+    enum Damage { MISSING_MODEL, MISSING_OPTIMIZER, TRUNCATED_MODEL, CORRUPT_OPTIMIZER, MISSING_STATE, TRUNCATED_STATE, LEFTOVER_TMP }
+
+    @ParameterizedTest
+    @EnumSource(Damage.class)
+    void damagedNewestCheckpointFallsBackToThePreviousComplete(Damage damage) throws IOException {
+        Path runDir = copyOf(straight, dir.resolve("damaged"));
+        Path newest = runDir.resolve("checkpoints/step-000012");
+        switch (damage) {
+            case MISSING_MODEL -> Files.delete(newest.resolve(Checkpoints.MODEL_FILE));
+            case MISSING_OPTIMIZER -> Files.delete(newest.resolve(Checkpoints.OPTIMIZER_FILE));
+            case TRUNCATED_MODEL -> truncate(newest.resolve(Checkpoints.MODEL_FILE));
+            case CORRUPT_OPTIMIZER -> {
+                // Same size, one flipped byte: only the SHA-256 tells.
+                byte[] bytes = Files.readAllBytes(newest.resolve(Checkpoints.OPTIMIZER_FILE));
+                bytes[bytes.length - 3] ^= 0x40;
+                Files.write(newest.resolve(Checkpoints.OPTIMIZER_FILE), bytes);
+            }
+            case MISSING_STATE -> Files.delete(newest.resolve(Checkpoints.STATE_FILE));
+            case TRUNCATED_STATE -> truncate(newest.resolve(Checkpoints.STATE_FILE));
+            case LEFTOVER_TMP -> {
+                // A crash while writing step 12: the directory never got its real name.
+                Files.move(newest, runDir.resolve("checkpoints/step-000012.tmp"));
+                truncate(runDir.resolve("checkpoints/step-000012.tmp/" + Checkpoints.MODEL_FILE));
+            }
+        }
+        Checkpoints.Found found = Checkpoints.locate(runDir);
+        assertEquals("step-000010", found.checkpoint().getFileName().toString());
+        assertEquals(damage == Damage.LEFTOVER_TMP ? 0 : 1, found.skipped().size(), found.skipped().toString());
+
+        new Trainer(tiny(dir, "damaged"), null, false).from(RunStart.resume(runDir)).fit();
+        assertSameCheckpoint(straight.resolve("checkpoints/step-000012"), newest);
+        assertFalse(Files.exists(runDir.resolve("checkpoints/step-000012.tmp")), "leftovers are cleaned up");
+    }
+
+    @Test
+    void anIncompleteCheckpointGivenDirectlyIsANamedError() throws IOException {
+        Path runDir = copyOf(straight, dir.resolve("direct"));
+        Path newest = runDir.resolve("checkpoints/step-000012");
+        truncate(newest.resolve(Checkpoints.MODEL_FILE));
+        var e = assertThrows(ConfigException.class, () -> RunStart.resume(newest));
+        assertTrue(e.getMessage().contains(newest.resolve(Checkpoints.MODEL_FILE).toString())
+                && e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void nothingCompleteToResumeListsWhatWasFound() throws IOException {
+        Path runDir = copyOf(straight, dir.resolve("none"));
+        for (Path checkpoint : Checkpoints.stepDirectories(runDir.resolve("checkpoints"))) {
+            Files.delete(checkpoint.resolve(Checkpoints.STATE_FILE));
+        }
+        var e = assertThrows(ConfigException.class, () -> RunStart.resume(runDir));
+        assertTrue(e.getMessage().startsWith("no complete checkpoint found in " + runDir), e.getMessage());
+        assertTrue(e.getMessage().contains("step-000012: state.json is missing"), e.getMessage());
+    }
+
+    @Test
+    void resumeRefusesAChangedModelNamingTheField() {
+        RunConfig wider = tiny(dir, "straight", "model.d_model=64", "model.heads=4");
+        var e = assertThrows(ConfigException.class, () -> new Trainer(wider, null, false).from(RunStart.resume(straight)).fit());
+        assertTrue(e.getMessage().contains("model.d_model: checkpoint 32, now 64"), e.getMessage());
+        assertTrue(e.getMessage().contains("model.heads: checkpoint 2, now 4"), e.getMessage());
+    }
+
+    @Test
+    void resumeRefusesAChangedVocabularyNamingTheCharacters() throws IOException {
+        String text = Files.readString(Path.of("../examples/data/tinyshakespeare/input.txt")).substring(0, 20_000) + "{~}";
+        Path data = Files.writeString(dir.resolve("more.txt"), text);
+        RunConfig other = tiny(dir, "straight", "data.path=" + data);
+        var e = assertThrows(ConfigException.class, () -> new Trainer(other, null, false).from(RunStart.resume(straight)).fit());
+        assertTrue(e.getMessage().contains("vocabulary (checkpoint 65 tokens, now 68)")
+                && e.getMessage().contains("'{' '}' '~'"), e.getMessage());
+    }
+
+    @Test
+    void resumingAFinishedRunSaysHowToContinue() {
+        var e = assertThrows(ConfigException.class,
+                () -> new Trainer(tiny(shared, "straight"), null, false).from(RunStart.resume(straight)).fit());
+        assertTrue(e.getMessage().contains("raise it (--set train.steps=N)"), e.getMessage());
+    }
+
+    @Test
+    void aFreshRunDoesNotOverwriteAnEarlierOnesCheckpoints() {
+        var e = assertThrows(ConfigException.class, () -> new Trainer(tiny(shared, "straight"), null, false).fit());
+        assertTrue(e.getMessage().contains("already has checkpoints"), e.getMessage());
+    }
+
+    @Test
+    void stateRecordsWhatAResumeNeeds() {
+        CheckpointState state = Checkpoints.readState(straight.resolve("checkpoints/step-000012"));
+        assertEquals(CheckpointState.FORMAT_VERSION, state.formatVersion());
+        assertEquals(12, state.step());
+        assertEquals(1337, state.seed());
+        assertEquals(65, state.vocab().length());
+        assertTrue(state.config().contains("d_model: 32"), state.config());
+        assertEquals("0.36.0", state.djlVersion());
+        assertTrue(state.tlabVersion().matches("\\d+\\.\\d+\\.\\d+.*"), state.tlabVersion());
+        assertTrue(Double.isFinite(state.bestValLoss()) && state.bestValLoss() <= state.valLoss(), state.toString());
+        assertEquals(64, state.files().get(Checkpoints.MODEL_FILE).sha256().length());
+        CheckpointState best = Checkpoints.readState(straight.resolve("checkpoints/best"));
+        assertEquals(best.step(), state.bestValStep());
+        assertEquals(best.valLoss(), state.bestValLoss());
+    }
+
+    private static void assertSameCheckpoint(Path expected, Path actual) throws IOException {
+        for (String file : List.of(Checkpoints.MODEL_FILE, Checkpoints.OPTIMIZER_FILE)) {
+            assertArrayEquals(Files.readAllBytes(expected.resolve(file)), Files.readAllBytes(actual.resolve(file)),
+                    file + " of " + actual + " differs from " + expected);
+        }
+        CheckpointState a = Checkpoints.readState(expected);
+        CheckpointState b = Checkpoints.readState(actual);
+        assertEquals(List.of(a.step(), a.optimizerSteps(), a.tokensSeen(), a.valLoss(), a.bestValLoss(), a.bestValStep(),
+                        a.lossScale(), a.lossScaleGoodSteps()),
+                List.of(b.step(), b.optimizerSteps(), b.tokensSeen(), b.valLoss(), b.bestValLoss(), b.bestValStep(),
+                        b.lossScale(), b.lossScaleGoodSteps()));
+    }
+
+    /** (step, train loss, val loss) of every logged row. */
+    private static List<String> losses(Path runDir) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            JsonNode row = new ObjectMapper().readTree(line);
+            out.add(row.get("step") + " " + row.path("train_loss") + " " + row.path("val_loss"));
+        }
+        return out;
+    }
+
+    private static List<String> names(List<Path> paths) {
+        return paths.stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    static void truncate(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, Arrays.copyOf(bytes, bytes.length / 2));
+    }
+
+    static Path copyOf(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        return to;
+    }
+}
