@@ -161,14 +161,14 @@ class ConfigDocTest {
             assertEquals(accepted, documented, row.key() + ": allowed values in docs/CONFIG.md vs the loader");
             enums++;
         }
-        assertEquals(10, enums, "model.type, ffn, norm_placement, norm, positional, train.device, precision, data.task, tokenizer, sample.context_limit");
+        assertEquals(11, enums, "model.type, ffn, norm_placement, norm, positional, train.device, precision, data.task, tokenizer, finetune.vocab, sample.context_limit");
     }
 
     @Test
     void everyKeyIsARecordComponentAndEveryComponentAKey() throws Exception {
         Map<String, Class<? extends Record>> sections = Map.of(
                 "model", ModelConfig.class, "train", TrainConfig.class, "data", DataConfig.class,
-                "checkpoint", CheckpointConfig.class, "sample", SampleConfig.class);
+                "checkpoint", CheckpointConfig.class, "finetune", FinetuneConfig.class, "sample", SampleConfig.class);
         // Components that are not one key each: derived from the data, or one key split in two.
         Map<String, Set<String>> splitOrDerived = Map.of(
                 "model", Set.of("vocabSize"), "train", Set.of("beta1", "beta2"));
@@ -188,7 +188,7 @@ class ConfigDocTest {
         }
         Set<String> top = new TreeSet<>();
         defaults.fieldNames().forEachRemaining(top::add);
-        assertEquals(new TreeSet<>(List.of("name", "model", "train", "data", "checkpoint", "sample", "output")), top);
+        assertEquals(new TreeSet<>(List.of("name", "model", "train", "data", "checkpoint", "finetune", "sample", "output")), top);
         assertTrue(Arrays.stream(RunConfig.class.getRecordComponents()).anyMatch(c -> c.getName().equals("outputDir")));
         if (defaults.get("output").size() != 1) {
             fail("output has keys RunConfig does not read: " + defaults.get("output"));
