@@ -33,11 +33,60 @@ public final class ConfigLoader {
 
     private static final YAMLMapper YAML = new YAMLMapper();
 
+    /** The top-level key naming a base config; consumed while loading, never part of the tree. */
+    public static final String EXTENDS = "extends";
+
     private ConfigLoader() {}
 
+    /**
+     * Loads a config file: defaults, then its {@code extends} chain (base first), then the file,
+     * then the overrides. The run name defaults to the file's name.
+     */
     public static RunConfig load(Path file, List<String> overrides) {
+        String name = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        ObjectNode merged = defaults();
+        mergeFile(merged, file, new ArrayList<>(), true, null);
+        return finish(merged, overrides, name, file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * @param source what to call the text in errors (usually its file name)
+     * @param baseDir the directory relative {@code data.path} and {@code extends} values are resolved against
+     * @param defaultName the run name when the config does not set one
+     */
+    public static RunConfig parse(
+            String yamlText, String source, Path baseDir, String defaultName, List<String> overrides) {
+        ObjectNode merged = defaults();
+        mergeLayer(merged, readYaml(yamlText, source), source, baseDir, new ArrayList<>(), true);
+        return finish(merged, overrides, defaultName, baseDir);
+    }
+
+    private static RunConfig finish(ObjectNode merged, List<String> overrides, String defaultName, Path baseDir) {
+        for (String override : overrides) {
+            applyOverride(merged, override);
+        }
+        JsonNode name = merged.path("name");
+        if (name.isTextual() && name.asText().isBlank()) {
+            merged.put("name", defaultName);
+        }
+        return build(merged, baseDir);
+    }
+
+    /** Reads a config file and merges it, its bases first. {@code chain} holds the files being read, for cycles. */
+    private static void mergeFile(ObjectNode merged, Path file, List<Path> chain, boolean leaf, String referrer) {
+        Path absolute = file.toAbsolutePath().normalize();
+        if (chain.contains(absolute)) {
+            List<String> names = new ArrayList<>();
+            for (Path p : chain.subList(chain.indexOf(absolute), chain.size())) {
+                names.add(p.toString());
+            }
+            names.add(absolute.toString());
+            throw new ConfigException("extends: cycle " + String.join(" -> ", names));
+        }
         if (!Files.isRegularFile(file)) {
-            throw new ConfigException("config file not found: " + file);
+            throw new ConfigException(referrer == null
+                    ? "config file not found: " + file
+                    : referrer + ": extends: base config not found: " + file);
         }
         String text;
         try {
@@ -45,34 +94,43 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
-        String fileName = file.getFileName().toString();
-        String name = fileName.replaceFirst("\\.ya?ml$", "");
-        Path baseDir = file.toAbsolutePath().getParent();
-        return parse(text, file.toString(), baseDir, name, overrides);
+        chain.add(absolute);
+        mergeLayer(merged, readYaml(text, file.toString()), file.toString(), absolute.getParent(), chain, leaf);
+        chain.remove(chain.size() - 1);
     }
 
     /**
-     * @param source what to call the text in errors (usually its file name)
-     * @param baseDir the directory relative {@code data.path} values are resolved against
-     * @param defaultName the run name when the config does not set one
+     * Merges one config's tree: first the base it {@code extends} (relative to {@code dir}), then its
+     * own keys. A base's {@code name} is not inherited (two configs extending one base would share a
+     * run directory), and a relative {@code data.path} is resolved against the file that sets it.
      */
-    public static RunConfig parse(
-            String yamlText, String source, Path baseDir, String defaultName, List<String> overrides) {
-        ObjectNode merged = defaults();
-        JsonNode user = readYaml(yamlText, source);
-        if (user != null && !user.isNull() && !user.isMissingNode()) {
-            if (!user.isObject()) {
-                throw new ConfigException(source + ": the top level must be a mapping of keys");
+    private static void mergeLayer(
+            ObjectNode merged, JsonNode tree, String source, Path dir, List<Path> chain, boolean leaf) {
+        if (tree == null || tree.isNull() || tree.isMissingNode()) {
+            return;
+        }
+        if (!tree.isObject()) {
+            throw new ConfigException(source + ": the top level must be a mapping of keys");
+        }
+        ObjectNode layer = ((ObjectNode) tree).deepCopy();
+        JsonNode base = layer.remove(EXTENDS);
+        if (base != null) {
+            if (!base.isTextual() || base.asText().isBlank()) {
+                throw new ConfigException(source + ": extends expects the path of a base config, got " + base);
             }
-            merge(merged, (ObjectNode) user, "", source);
+            if (dir == null) {
+                throw new ConfigException(source + ": extends needs a config file to resolve '" + base.asText() + "' against");
+            }
+            mergeFile(merged, dir.resolve(base.asText()), chain, false, source);
         }
-        for (String override : overrides) {
-            applyOverride(merged, override);
+        if (!leaf) {
+            layer.remove("name");
         }
-        if (merged.path("name").asText().isBlank()) {
-            merged.put("name", defaultName);
+        JsonNode path = layer.path("data").path("path");
+        if (path.isTextual() && dir != null) {
+            ((ObjectNode) layer.get("data")).put("path", resolveData(path.asText(), dir).toString());
         }
-        return build(merged, baseDir);
+        merge(merged, layer, "", source);
     }
 
     /** The defaults tree, a fresh copy each call. */
@@ -203,9 +261,11 @@ public final class ConfigLoader {
                         c.text("train.precision"),
                         c.longValue("train.seed"),
                         c.integer("train.profile_steps"));
+        Path dataPath = resolveData(c.text("data.path"), baseDir);
+        ((ObjectNode) merged.get("data")).put("path", dataPath.toString());
         DataConfig data =
                 new DataConfig(
-                        resolveData(c.text("data.path"), baseDir),
+                        dataPath,
                         c.text("data.tokenizer"),
                         c.number("data.val_fraction"),
                         parse(() -> DataTask.parse(c.text("data.task"))),
@@ -263,13 +323,13 @@ public final class ConfigLoader {
         }
     }
 
-    /** Relative to the config file, falling back to the working directory. */
+    /** Relative to the config file, falling back to the working directory; absolute when resolved. */
     private static Path resolveData(String path, Path baseDir) {
         Path given = Path.of(path);
         if (given.isAbsolute() || baseDir == null) {
             return given;
         }
-        Path besideConfig = baseDir.resolve(given).normalize();
+        Path besideConfig = baseDir.resolve(given).toAbsolutePath().normalize();
         if (!Files.exists(besideConfig) && Files.exists(given)) {
             return given.toAbsolutePath().normalize();
         }

@@ -1,34 +1,41 @@
 package dev.tlab.metrics;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** Loss curves (loss against step) drawn to a PNG with plain AWT, headless. */
+/** Loss curves of one run (loss against step), drawn with XChart to a PNG. */
 public final class LossPlot {
 
-    private static final int WIDTH = 800;
-    private static final int HEIGHT = 500;
-    private static final int MARGIN = 60;
-    private static final Color[] COLORS = {
-        new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-        new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75)
+    static final int WIDTH = 800;
+    static final int HEIGHT = 500;
+    /** Redraws during training at most this often; the final write always happens. */
+    private static final long REFRESH_NANOS = 10_000_000_000L;
+
+    /** Matplotlib's tab10 palette, for every tlab plot. */
+    public static final java.awt.Color[] COLORS = {
+        new java.awt.Color(31, 119, 180), new java.awt.Color(255, 127, 14), new java.awt.Color(44, 160, 44),
+        new java.awt.Color(214, 39, 40), new java.awt.Color(148, 103, 189), new java.awt.Color(140, 86, 75),
+        new java.awt.Color(227, 119, 194), new java.awt.Color(127, 127, 127), new java.awt.Color(188, 189, 34),
+        new java.awt.Color(23, 190, 207)
     };
 
     private final String title;
     private final Map<String, List<double[]>> series = new LinkedHashMap<>();
+    private long lastWrite = Long.MIN_VALUE;
 
     public LossPlot(String title) {
         this.title = title;
@@ -41,81 +48,61 @@ public final class LossPlot {
         }
     }
 
-    public void write(Path file) {
-        System.setProperty("java.awt.headless", "true");
-        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, WIDTH, HEIGHT);
-        double[] bounds = bounds();
-        double minX = bounds[0], maxX = bounds[1], minY = bounds[2], maxY = bounds[3];
-        int plotW = WIDTH - 2 * MARGIN;
-        int plotH = HEIGHT - 2 * MARGIN;
-
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        for (int i = 0; i <= 5; i++) {
-            int y = MARGIN + plotH - plotH * i / 5;
-            int x = MARGIN + plotW * i / 5;
-            g.setColor(new Color(230, 230, 230));
-            g.drawLine(MARGIN, y, MARGIN + plotW, y);
-            g.drawLine(x, MARGIN, x, MARGIN + plotH);
-            g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "%.2f", minY + (maxY - minY) * i / 5), 8, y + 4);
-            g.drawString(String.format(Locale.ROOT, "%.0f", minX + (maxX - minX) * i / 5), x - 12, MARGIN + plotH + 18);
+    /** Writes the plot unless it was written less than ten seconds ago (cheap enough for every eval). */
+    public void refresh(Path file) {
+        if (lastWrite == Long.MIN_VALUE || System.nanoTime() - lastWrite >= REFRESH_NANOS) {
+            write(file);
         }
-        g.setColor(Color.BLACK);
-        g.drawRect(MARGIN, MARGIN, plotW, plotH);
-        g.drawString("step", MARGIN + plotW / 2 - 12, HEIGHT - 15);
-        g.drawString("loss (nats)", 8, MARGIN - 10);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, MARGIN, 25);
+    }
 
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    public void write(Path file) {
+        XYChart chart = chart(title, "step", "loss (nats)");
         int index = 0;
         for (var entry : series.entrySet()) {
-            Color color = COLORS[index % COLORS.length];
-            g.setColor(color);
-            g.setStroke(new BasicStroke(2f));
-            int[] previous = null;
-            for (double[] point : entry.getValue()) {
-                int x = MARGIN + (int) Math.round((point[0] - minX) / (maxX - minX) * plotW);
-                int y = MARGIN + plotH - (int) Math.round((point[1] - minY) / (maxY - minY) * plotH);
-                if (previous != null) {
-                    g.drawLine(previous[0], previous[1], x, y);
-                } else if (entry.getValue().size() == 1) {
-                    g.fillOval(x - 3, y - 3, 6, 6);
-                }
-                previous = new int[] {x, y};
-            }
-            int legendY = MARGIN + 20 + 18 * index;
-            g.drawLine(WIDTH - MARGIN - 170, legendY - 4, WIDTH - MARGIN - 150, legendY - 4);
-            g.setColor(Color.BLACK);
-            g.drawString(entry.getKey(), WIDTH - MARGIN - 145, legendY);
-            index++;
+            List<double[]> points = entry.getValue();
+            XYSeries s = chart.addSeries(entry.getKey(), column(points, 0), column(points, 1));
+            s.setLineColor(COLORS[index % COLORS.length]);
+            s.setMarkerColor(COLORS[index++ % COLORS.length]);
+            s.setMarker(points.size() == 1 || entry.getKey().equals("val") ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         }
-        g.dispose();
+        if (series.isEmpty()) {
+            chart.addSeries("no data", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
+        }
+        save(chart, file);
+        lastWrite = System.nanoTime();
+    }
+
+    /** A line chart in tlab's style: white, grid, legend inside the top right. */
+    public static XYChart chart(String title, String xTitle, String yTitle) {
+        return chart(title, xTitle, yTitle, WIDTH, HEIGHT);
+    }
+
+    public static XYChart chart(String title, String xTitle, String yTitle, int width, int height) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(width).height(height).title(title)
+                .xAxisTitle(xTitle).yAxisTitle(yTitle).theme(Styler.ChartTheme.Matlab).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setMarkerSize(5);
+        chart.getStyler().setDecimalPattern("#,##0.###");
+        return chart;
+    }
+
+    /** Writes a chart as PNG through a temporary file, so a reader never sees half an image. */
+    public static void save(XYChart chart, Path file) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            ImageIO.write(image, "png", file.toFile());
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write plot " + file, e);
         }
     }
 
-    private double[] bounds() {
-        double minX = Double.MAX_VALUE, maxX = -Double.MAX_VALUE, minY = Double.MAX_VALUE, maxY = -Double.MAX_VALUE;
-        for (List<double[]> points : series.values()) {
-            for (double[] p : points) {
-                minX = Math.min(minX, p[0]);
-                maxX = Math.max(maxX, p[0]);
-                minY = Math.min(minY, p[1]);
-                maxY = Math.max(maxY, p[1]);
-            }
-        }
-        if (minX > maxX) {
-            return new double[] {0, 1, 0, 1};
-        }
-        double padY = Math.max(1e-3, (maxY - minY) * 0.05);
-        return new double[] {minX, Math.max(maxX, minX + 1), minY - padY, maxY + padY};
+    static double[] column(List<double[]> points, int index) {
+        return points.stream().mapToDouble(p -> p[index]).toArray();
     }
 }

@@ -10,9 +10,9 @@ public enum Part {
     NORM("every LayerNorm / RMSNorm"),
     HEAD("hidden states to logits"),
     LOSS("cross-entropy after the head"),
-    GLUE("residual adds and dropout between sublayers"),
+    GLUE("residual adds, dropout and masks between sublayers"),
     DATA("building the batch and copying it to the device"),
-    CLIP("global gradient norm and clip factor"),
+    CLIP("global gradient norm and clip factor (fp16: overflow check, gradients to fp32 masters)"),
     OPTIMIZER("AdamW update"),
     BOOKKEEPING("freeing the step's arrays, summing micro-batch losses");
 

@@ -8,7 +8,7 @@ import java.util.Locale;
  * backward pass (NaN where a part has none) and in total.
  *
  * @param steps how many steps were timed
- * @param firstStep the first timed step (1-based)
+ * @param firstStep the first timed step, counting from 1 at the first step of the run (or resume)
  * @param backwardNote how the backward pass was split, or why it was not
  * @param unsplitBackwardMs the backward pass when it could not be split by part, else 0
  * @param stepWallMs the mean step time measured around each whole step
@@ -31,8 +31,9 @@ public record ProfileTable(
 
     public String format() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "where a training step's time goes: mean of %d steps (steps %d-%d) on %s%n",
-                steps, firstStep, firstStep + steps - 1, device));
+        out.append(String.format(Locale.ROOT,
+                "where a training step's time goes: mean of %d steps (after %d warm-up steps) on %s%n",
+                steps, firstStep - 1, device));
         out.append(backwardNote).append('\n');
         out.append(String.format(Locale.ROOT, "%-12s %11s %12s %10s %7s  %s%n", "part", "forward ms", "backward ms",
                 "total ms", "%", "what"));

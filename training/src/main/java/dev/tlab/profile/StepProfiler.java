@@ -37,6 +37,7 @@ public final class StepProfiler {
     private final WallClockTimer clock;
     private final long[] phaseNanos = new long[Phase.values().length];
     private Mode mode = Mode.IDLE;
+    private long started;
     private long last;
     private long stepStart;
     private long stepNanos;
@@ -71,11 +72,12 @@ public final class StepProfiler {
         return WARMUP_STEPS + steps + 1;
     }
 
-    /** @param step 0-based */
-    public void startStep(long step) {
+    /** Called at the start of every step; steps count from the first this trainer runs (a resume's too). */
+    public void startStep() {
         if (steps == 0) {
             return;
         }
+        long step = started++;
         if (step >= WARMUP_STEPS && step < WARMUP_STEPS + steps) {
             mode = Mode.TIMING;
             clock.newPass();
@@ -168,8 +170,7 @@ public final class StepProfiler {
         if (note == null) {
             try {
                 shares = BackwardTrace.shares(trace, marking.marks());
-                note = String.format(Locale.ROOT, "backward split by part from a PyTorch profiler trace of step %d",
-                        WARMUP_STEPS + steps + 1);
+                note = String.format(Locale.ROOT, "backward split by part from a PyTorch profiler trace of the next step");
             } catch (IOException | RuntimeException e) {
                 note = "the backward pass is not split by part: " + e.getMessage();
             } finally {

@@ -67,6 +67,9 @@ public final class TokenPicker {
      */
     static double[] probabilities(float[] logits, double temperature, int topK, double topP) {
         int n = logits.length;
+        if ((topK == 0 || topK >= n) && topP >= 1) {
+            return softmax(logits, temperature); // no cut: no need to sort
+        }
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -97,6 +100,20 @@ public final class TokenPicker {
             }
         }
         for (int i = 0; i < n; i++) {
+            weights[i] /= total;
+        }
+        return weights;
+    }
+
+    private static double[] softmax(float[] logits, double temperature) {
+        double max = logits[argmax(logits)];
+        double[] weights = new double[logits.length];
+        double total = 0;
+        for (int i = 0; i < logits.length; i++) {
+            weights[i] = Math.exp((logits[i] - max) / temperature);
+            total += weights[i];
+        }
+        for (int i = 0; i < logits.length; i++) {
             weights[i] /= total;
         }
         return weights;

@@ -21,6 +21,7 @@ import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.MetricsLog;
 import dev.tlab.metrics.Plots;
 import dev.tlab.metrics.ProgressBar;
+import dev.tlab.metrics.RunSummary;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
@@ -122,6 +123,7 @@ public final class Trainer {
             }
             RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, scaler, progress);
             createRunDir(runDir);
+            RunSummary.clear(runDir);
             say("outputs: " + runDir.toAbsolutePath());
 
             long tokensPerStep = task.tokensPerMicroBatch() * train.gradAccum();
@@ -153,7 +155,7 @@ public final class Trainer {
                     boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
                     boolean eval = done % train.evalEvery() == 0 || done == train.steps();
                     long stepStart = System.nanoTime();
-                    profiler.startStep(step - first); // profiles the first steps of this process, resumed or not
+                    profiler.startStep();
                     double lr = schedule.at(step);
                     double gradScale;
                     boolean apply = true;
@@ -174,7 +176,7 @@ public final class Trainer {
                             norm = GlobalNormClip.norm(parameters.values());
                         }
                         gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
-                        if (log) {
+                        if (log || eval) {
                             trainLoss = loss.getFloat();
                         }
                         profiler.lap(Phase.CLIP);
@@ -213,6 +215,7 @@ public final class Trainer {
                         }
                         if (eval && plot != null) {
                             plot.add("val", done, valLoss);
+                            plot.refresh(runDir.resolve("loss.png"));
                         }
                         if (bar != null) {
                             double eta = elapsed / (done - first) * (train.steps() - done);
@@ -241,6 +244,7 @@ public final class Trainer {
                     (train.steps() - first) * tokensPerStep / totalSeconds));
             extra.forEach((key, value) -> say(String.format(Locale.ROOT, "%s: %.4f", key, value)));
             String sample = writeSamples(runDir, task.samples(ps, manager, train.seed()));
+            new RunSummary(train.steps(), trainLoss, valLoss, checkpoints.bestValLoss(), meanTokensPerSecond, totalSeconds).write(runDir);
             return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample, extra);
         }
     }

@@ -117,4 +117,78 @@ class ConfigLoaderTest {
         assertEquals(dir.resolve("corpus.txt").toAbsolutePath(), run.data().path());
         assertEquals("run", run.name());
     }
+
+    @Test
+    void extendsChainPrecedenceIsDefaultsThenBasesThenConfigThenSet() throws Exception {
+        Files.createDirectories(dir.resolve("bases"));
+        Files.writeString(dir.resolve("bases/corpus.txt"), "hello there");
+        Files.writeString(dir.resolve("bases/base.yaml"), String.join("\n",
+                "name: base-name", "model:", "  layers: 2", "  heads: 2", "  d_model: 32",
+                "train:", "  steps: 10", "  lr: 2.0e-3", "data:", "  path: corpus.txt", ""));
+        Files.writeString(dir.resolve("mid.yaml"), String.join("\n",
+                "extends: bases/base.yaml", "model:", "  layers: 3", "train:", "  steps: 20", ""));
+        Path run = dir.resolve("run.yaml");
+        Files.writeString(run, String.join("\n", "extends: mid.yaml", "model:", "  layers: 4", ""));
+
+        RunConfig plain = ConfigLoader.load(run, List.of());
+        assertEquals(4, plain.model().layers(), "the config beats its bases");
+        assertEquals(20, plain.train().steps(), "a nearer base beats a farther one");
+        assertEquals(2.0e-3, plain.train().lr(), "a base beats the defaults");
+        assertEquals(32, plain.model().dModel());
+        assertEquals(100, plain.train().warmup(), "keys no file sets keep their defaults");
+        assertEquals("run", plain.name(), "a base's name is not inherited");
+        assertEquals(dir.resolve("bases/corpus.txt").toAbsolutePath().normalize(), plain.data().path(),
+                "a base's relative data.path resolves against the base's own file");
+
+        RunConfig overridden = ConfigLoader.load(run, List.of("model.layers=5", "train.steps=30"));
+        assertEquals(5, overridden.model().layers(), "--set beats everything");
+        assertEquals(30, overridden.train().steps());
+        assertTrue(!overridden.resolvedYaml().contains("extends"), overridden.resolvedYaml());
+        assertTrue(overridden.resolvedYaml().contains("layers: 5"), overridden.resolvedYaml());
+        // The resolved config is complete: loading it alone gives the same run.
+        Path again = dir.resolve("again.yaml");
+        Files.writeString(again, overridden.resolvedYaml());
+        RunConfig reloaded = ConfigLoader.load(again, List.of());
+        assertEquals(overridden.model(), reloaded.model());
+        assertEquals(overridden.train(), reloaded.train());
+        assertEquals(overridden.data(), reloaded.data());
+    }
+
+    @Test
+    void extendsCycleNamesTheFiles() throws Exception {
+        Files.writeString(dir.resolve("a.yaml"), "extends: b.yaml\n");
+        Files.writeString(dir.resolve("b.yaml"), "extends: a.yaml\n");
+        var e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("a.yaml"), List.of()));
+        assertTrue(e.getMessage().contains("cycle"), e.getMessage());
+        assertTrue(e.getMessage().contains("a.yaml -> ") && e.getMessage().contains("b.yaml -> "), e.getMessage());
+    }
+
+    @Test
+    void missingBaseNamesBothFiles() throws Exception {
+        Files.writeString(dir.resolve("child.yaml"), "extends: nowhere/base.yaml\n");
+        var e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("child.yaml"), List.of()));
+        assertTrue(e.getMessage().contains("child.yaml") && e.getMessage().contains("nowhere/base.yaml"), e.getMessage());
+    }
+
+    @Test
+    void extendsMustBeAPath() {
+        assertTrue(error("extends: [a, b]\n").contains("extends expects the path of a base config"));
+    }
+
+    @Test
+    void variantConfigsExtendTheBabyConfigAndAreNamedByTheirFile() throws Exception {
+        try (var files = Files.list(Path.of("../configs/variants"))) {
+            List<Path> variants = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+            assertEquals(10, variants.size(), variants.toString());
+            for (Path file : variants) {
+                RunConfig run = ConfigLoader.load(file, List.of());
+                String name = file.getFileName().toString().replace(".yaml", "");
+                assertEquals(name, run.name());
+                assertEquals(name, run.model().normPlacement() + "-" + run.model().positional());
+                assertEquals(2000, run.train().steps(), "the rest is the baby config");
+                assertEquals(128, run.model().dModel());
+                assertTrue(Files.isRegularFile(run.data().path()), run.data().path().toString());
+            }
+        }
+    }
 }

@@ -1,0 +1,90 @@
+package dev.tlab.cli;
+
+import dev.tlab.ablation.Ablation;
+import dev.tlab.ablation.AblationSpec;
+import dev.tlab.ablation.Sweep;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "ablate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run an ablation grid: every combination of the spec's grid values, once per seed, one run after"
+                    + " another, on top of the spec's base config.",
+            "Runs go to <output.dir>/<spec name>/<setting>-seed<N>/. A run already complete (done.json) is"
+                    + " skipped, so an interrupted sweep continues where it stopped.",
+            "Writes results.csv, results.md (mean ± std over seeds of final and best val loss, val loss at"
+                    + " longer contexts, tokens/s, wall time) and curves.png into the sweep directory.",
+            "Spec format: docs/CONFIG.md, \"Ablation specs\"."
+        })
+final class AblateCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SPEC", description = "Ablation spec, e.g. configs/ablations/ln-x-pos.yaml.")
+    Path specFile;
+
+    @ArgGroup(exclusive = true)
+    Mode mode = new Mode();
+
+    static final class Mode {
+        @Option(names = "--emit-jobs", description = "Print one self-contained train command per run (for a Slurm array"
+                + " or an indexed Job) and exit; gather the results afterwards with --collect.")
+        boolean emitJobs;
+
+        @Option(names = "--collect", description = "Train nothing: build the table and plots from the run directories"
+                + " (runs not complete yet are listed and left out).")
+        boolean collect;
+    }
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = {
+        "Override a config key in every run (repeatable), after the spec's set:, e.g. a quick trial with"
+                + " --set train.steps=50 --set output.dir=/tmp/trial. Grid keys, name and train.seed are the sweep's."})
+    List<String> overrides = new java.util.ArrayList<>();
+
+    @Option(names = "--launcher", defaultValue = "./tlab", description = "Command that starts tlab in emitted jobs (default: ${DEFAULT-VALUE}).")
+    String launcher;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors and, with --emit-jobs, the commands.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        Sweep sweep = Sweep.plan(AblationSpec.load(specFile), overrides);
+        PrintWriter out = spec.commandLine().getOut();
+        if (mode.emitJobs) {
+            sweep.commands(launcher).forEach(out::println);
+            out.flush();
+            return 0;
+        }
+        StringBuilder command = new StringBuilder("tlab ablate ").append(specFile);
+        overrides.forEach(o -> command.append(" --set ").append(o));
+        if (mode.collect) {
+            command.append(" --collect");
+        }
+        Ablation ablation = new Ablation(sweep, quiet ? null : System.err, System.console() != null);
+        Ablation.Report report = mode.collect ? ablation.collect(command.toString()) : ablation.run(command.toString());
+        if (!quiet) {
+            out.println(readResults(report.dir().resolve("results.md")));
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static String readResults(Path file) {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.tlab.eval;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.tlab.checkpoint.TrainedModel;
+import dev.tlab.config.ConfigException;
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.data.BatchSampler;
+import dev.tlab.data.CharTokenizer;
+import dev.tlab.data.Corpus;
+import dev.tlab.data.DataTask;
+import dev.tlab.data.TokenSplits;
+import dev.tlab.models.DecoderLM;
+import dev.tlab.positional.PositionalKind;
+import dev.tlab.train.LmLoss;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Validation loss of a trained language model at other context lengths than it trained on: the
+ * length-extrapolation test. Each context is scored on {@code batches} fixed random windows of
+ * the validation split (the trainer's own validation windows when the context is the training
+ * one), as mean cross-entropy over every position.
+ */
+public final class ContextEval {
+
+    /** The loss at one context, or why there is none. */
+    public record ContextLoss(int context, double valLoss, String unavailable) {
+        public boolean available() {
+            return unavailable == null;
+        }
+    }
+
+    /** The losses of one checkpoint, with what it was trained at. */
+    public record Evaluation(Path checkpoint, long step, int trainedContext, PositionalKind positional,
+            List<ContextLoss> losses) {}
+
+    private ContextEval() {}
+
+    /**
+     * @param run a run directory or checkpoint
+     * @param batches validation batches per context; 0 = the run's {@code train.eval_batches}
+     * @param data the corpus, or null for the run's {@code data.path}
+     */
+    public static Evaluation evaluate(Path run, List<Integer> contexts, int batches, Device device, Path data) {
+        for (int context : contexts) {
+            if (context < 1) {
+                throw new ConfigException("--contexts: each context must be >= 1, got " + context);
+            }
+        }
+        try (TrainedModel trained = TrainedModel.load(run, device);
+                NDManager manager = NDManager.newBaseManager(device)) {
+            List<String> overrides = data == null ? List.of() : List.of("data.path=" + data.toAbsolutePath());
+            RunConfig config = ConfigLoader.parse(trained.state().config(), trained.checkpoint() + "/state.json",
+                    null, "eval", overrides);
+            if (config.data().task() != DataTask.LM) {
+                throw new ConfigException("eval at other contexts needs a language model (data.task = lm); "
+                        + run + " was trained with data.task = " + config.data().task());
+            }
+            CharTokenizer tokenizer = new CharTokenizer(trained.state().vocab());
+            int[] val = TokenSplits.split(tokenizer.encode(Corpus.read(config.data().path())), config.data().valFraction()).val();
+            int n = batches > 0 ? batches : config.train().evalBatches();
+            DecoderLM model = trained.model();
+            ParameterStore ps = new ParameterStore(manager, false);
+            List<ContextLoss> results = new ArrayList<>();
+            for (int context : contexts) {
+                String reason = unavailable(model, context, val.length);
+                if (reason != null) {
+                    results.add(new ContextLoss(context, Double.NaN, reason));
+                    continue;
+                }
+                // Seed + 1 and the training batch size: the trainer's validation windows.
+                BatchSampler sampler = new BatchSampler(val, config.train().batchSize(), context, config.train().seed() + 1);
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    try (NDScope ignored = new NDScope()) {
+                        BatchSampler.Batch batch = sampler.sample(i, 0);
+                        Shape shape = new Shape(batch.batchSize(), batch.context());
+                        NDArray logits = model.forward(ps, manager.create(batch.inputs(), shape), false);
+                        sum += LmLoss.crossEntropy(logits, manager.create(batch.targets(), shape)).getFloat();
+                    }
+                }
+                results.add(new ContextLoss(context, sum / n, null));
+            }
+            return new Evaluation(trained.checkpoint(), trained.state().step(), config.model().context(),
+                    config.model().positional(), results);
+        }
+    }
+
+    private static String unavailable(DecoderLM model, int context, int valTokens) {
+        if (context > model.maxLength()) {
+            return "learned positions have a table of " + model.maxLength() + " rows (model.context); context "
+                    + context + " would need rows up to position " + (context - 1);
+        }
+        if (context + 1 > valTokens) {
+            return "the validation split has only " + valTokens + " tokens, fewer than context + 1 = " + (context + 1);
+        }
+        return null;
+    }
+}
