@@ -47,7 +47,7 @@ public final class CheckpointReport {
                 "%s | %d layers%s, %d heads, d_model %d, d_ff %d (%s), context %d | vocab %d | %s positions, %s (%s)%s%s | dropout %s",
                 name(model.type()), model.layers(),
                 model.encoderLayers() > 0 ? " (" + model.encoderLayers() + " encoder)" : "", model.heads(), model.dModel(),
-                model.dFf(), name(model.ffn()), model.context(), model.vocabSize(), name(model.positional()),
+                model.ffHidden(), name(model.ffn()), model.context(), model.vocabSize(), name(model.positional()),
                 name(model.norm()), name(model.normPlacement()), model.tieEmbeddings() ? ", tied embeddings" : "",
                 model.bias() ? "" : ", no bias", model.dropout()));
         line(out, "train", String.format(Locale.ROOT,
