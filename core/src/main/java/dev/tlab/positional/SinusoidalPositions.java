@@ -3,11 +3,14 @@ package dev.tlab.positional;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.tlab.layers.Scalars;
 import dev.tlab.layers.TableCache;
 
 /**
  * The original fixed table: {@code PE[p, 2i] = sin(p / 10000^(2i/d))}, {@code PE[p, 2i+1] =
- * cos(p / 10000^(2i/d))}, added to token embeddings. It extends to any length.
+ * cos(p / 10000^(2i/d))}, added to token embeddings scaled by {@code sqrt(d)} as in the paper:
+ * with GPT-style embeddings (std 0.02) the unscaled table, of magnitude 1, drowns the tokens and
+ * training crawls. It extends to any length.
  */
 public final class SinusoidalPositions implements PositionalScheme {
 
@@ -38,7 +41,7 @@ public final class SinusoidalPositions implements PositionalScheme {
         int rows = Math.toIntExact(TableCache.capacity(offset + length, context));
         NDArray table = cache.get(String.valueOf(rows), x.getDevice(), x.getDataType(), x.getManager(),
                 m -> m.create(table(rows, dModel), new Shape(rows, dModel)));
-        return x.add(TableCache.rows(table, offset, length));
+        return Scalars.times(x, Math.sqrt(dModel)).add(TableCache.rows(table, offset, length));
     }
 
     @Override

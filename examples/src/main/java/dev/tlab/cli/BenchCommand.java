@@ -5,13 +5,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.tlab.config.ConfigLoader;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tlab.config.RunConfig;
+import dev.tlab.metrics.ProcessMemory;
 import dev.tlab.train.Devices;
 import dev.tlab.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,7 +43,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "200", description = "Training steps to time (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--matmul-size", defaultValue = "1024", description = "n for the n x n matmul peak (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--matmul-size", defaultValue = "2048",
+            description = "Largest n of the n x n matmuls timed for the peak; n/4 and n/2 are timed too (default: ${DEFAULT-VALUE}).")
     int matmulSize;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable).")
@@ -49,6 +55,19 @@ final class BenchCommand implements Callable<Integer> {
                     + " norm, head, loss, data, clip, optimizer; forward and backward) and print where a step's time"
                     + " goes. Sets train.profile_steps.")
     int profileSteps;
+
+    @Option(names = "--warmup", defaultValue = "10",
+            description = "Steps run before timing starts (default: ${DEFAULT-VALUE}; at most steps - 2).")
+    int warmup;
+
+    @Option(names = "--memory-every", defaultValue = "1000", paramLabel = "N",
+            description = "Sample resident memory every N steps and report its growth after warm-up"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int memoryEvery;
+
+    @Option(names = "--json", paramLabel = "FILE", defaultValue = "bench.json",
+            description = "Where the figures go as JSON (default: ${DEFAULT-VALUE}).")
+    Path json;
 
     @Override
     public Integer call() throws Exception {
@@ -62,28 +81,102 @@ final class BenchCommand implements Callable<Integer> {
         RunConfig run = ConfigLoader.load(config, all);
         Device device = Devices.resolve(run.train().device());
         double peak = matmulPeak(device, matmulSize);
-        Trainer trainer = new Trainer(run, null, false);
+
+        // Timed window: after the warm-up steps, up to the step before the last (whose evaluation
+        // and checkpoint are not training).
+        int warm = Math.max(0, Math.min(warmup, steps - 2));
+        long lastTimed = Math.max(warm + 1, steps - 1);
+        long[] window = new long[2];
+        List<long[]> memory = new ArrayList<>();
+        Trainer trainer = new Trainer(run, null, false).onStep((done, manager) -> {
+            if (done == warm) {
+                window[0] = System.nanoTime();
+            }
+            if (done == lastTimed) {
+                window[1] = System.nanoTime();
+            }
+            if (done % memoryEvery == 0) {
+                memory.add(new long[] {done, ProcessMemory.now().residentBytes()});
+            }
+        });
+        long begin = System.nanoTime();
         Trainer.Result result = trainer.fit();
+        if (warm == 0) {
+            window[0] = begin;
+        }
+        long timedSteps = lastTimed - warm;
+        double seconds = (window[1] - window[0]) / 1e9;
+        long tokensPerStep = run.train().batchSize() * (long) run.train().gradAccum() * result.model().context();
+        double tokensPerSecond = timedSteps * tokensPerStep / seconds;
         double flopsPerToken = result.model().trainingFlopsPerToken();
-        double achieved = result.tokensPerSecond() * flopsPerToken;
+        double achieved = tokensPerSecond * flopsPerToken;
+        double mfu = achieved / peak;
+        ProcessMemory end = ProcessMemory.now();
+        double growth = memoryGrowth(memory, warm);
+
         var out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "device            %s%n", device);
-        out.printf(Locale.ROOT, "matmul peak       %.1f GFLOP/s (float32, %d x %d)%n", peak / 1e9, matmulSize, matmulSize);
-        out.printf(Locale.ROOT, "config            %s, %d steps%n", config, steps);
-        out.printf(Locale.ROOT, "tokens/s          %,.0f (training steps only)%n", result.tokensPerSecond());
+        out.printf(Locale.ROOT, "matmul peak       %.1f GFLOP/s (float32, best of n = %s)%n", peak / 1e9, sizes(matmulSize));
+        out.printf(Locale.ROOT, "config            %s, %d steps (%d warm-up, %d timed)%n", config, steps, warm, timedSteps);
+        out.printf(Locale.ROOT, "tokens/s          %,.0f (timed training steps only)%n", tokensPerSecond);
+        out.printf(Locale.ROOT, "ms/step           %.2f%n", 1000 * seconds / timedSteps);
         out.printf(Locale.ROOT, "FLOPs/token       %.3g%n", flopsPerToken);
         out.printf(Locale.ROOT, "achieved          %.1f GFLOP/s%n", achieved / 1e9);
-        out.printf(Locale.ROOT, "MFU               %.1f%%%n", 100 * achieved / peak);
+        out.printf(Locale.ROOT, "MFU               %.1f%%%n", 100 * mfu);
+        out.printf(Locale.ROOT, "peak RSS          %.0f MiB (native, outside the Java heap, at the end: %.0f MiB)%n",
+                end.peakResidentBytes() / 1048576.0, end.nativeBytes() / 1048576.0);
+        if (!Double.isNaN(growth)) {
+            out.printf(Locale.ROOT, "RSS growth        %+.2f%% from step %d to step %d (samples every %d steps)%n",
+                    100 * growth, memory.get(0)[0], memory.get(memory.size() - 1)[0], memoryEvery);
+        }
         if (trainer.profile() != null) {
             out.println();
             out.print(trainer.profile().format());
         }
         out.flush();
+
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("config", config.toString());
+        figures.put("device", device.toString());
+        figures.put("date", java.time.LocalDate.now().toString());
+        figures.put("steps", steps);
+        figures.put("warmup_steps", warm);
+        figures.put("matmul_peak_gflops", peak / 1e9);
+        figures.put("tokens_per_s", tokensPerSecond);
+        figures.put("ms_per_step", 1000 * seconds / timedSteps);
+        figures.put("flops_per_token", flopsPerToken);
+        figures.put("mfu", mfu);
+        figures.put("peak_rss_bytes", end.peakResidentBytes());
+        figures.put("native_bytes", end.nativeBytes());
+        figures.put("rss_samples", memory);
+        figures.put("rss_growth_after_warmup", Double.isNaN(growth) ? null : growth);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), figures);
         return 0;
     }
 
-    /** Best of several timed float32 matmuls, after a warm-up. */
-    static double matmulPeak(Device device, int n) {
+    /** Relative RSS change from the first sample after warm-up to the last; NaN with fewer than two. */
+    static double memoryGrowth(List<long[]> samples, long warm) {
+        List<long[]> after = samples.stream().filter(s -> s[0] > warm).toList();
+        if (after.size() < 2) {
+            return Double.NaN;
+        }
+        return (double) after.get(after.size() - 1)[1] / after.get(0)[1] - 1;
+    }
+
+    private static String sizes(int largest) {
+        return (largest / 4) + ", " + (largest / 2) + ", " + largest;
+    }
+
+    /** Best of several timed float32 matmuls of sizes n/4, n/2 and n, each after a warm-up. */
+    static double matmulPeak(Device device, int largest) {
+        double best = 0;
+        for (int n : new int[] {largest / 4, largest / 2, largest}) {
+            best = Math.max(best, matmulPeakAt(device, n));
+        }
+        return best;
+    }
+
+    private static double matmulPeakAt(Device device, int n) {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             NDArray a = manager.randomNormal(new Shape(n, n));
             NDArray b = manager.randomNormal(new Shape(n, n));

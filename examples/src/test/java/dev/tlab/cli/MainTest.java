@@ -63,15 +63,21 @@ class MainTest {
     }
 
     @Test
-    void benchReportsPeakTokensPerSecondAndMfu() {
-        Outcome bench = run("bench", "../configs/shakespeare-char.yaml", "--steps", "3", "--matmul-size", "128",
+    void benchReportsPeakTokensPerSecondAndMfu() throws Exception {
+        Path json = dir.resolve("bench.json");
+        Outcome bench = run("bench", "../configs/shakespeare-char.yaml", "--steps", "12", "--warmup", "4",
+                "--memory-every", "3", "--matmul-size", "128", "--json", json.toString(),
                 "--set", "model.layers=1", "--set", "model.d_model=32", "--set", "train.device=cpu");
         assertEquals(0, bench.code(), bench.err());
-        for (String line : new String[] {"matmul peak", "tokens/s", "FLOPs/token", "MFU"}) {
+        for (String line : new String[] {"matmul peak", "tokens/s", "ms/step", "FLOPs/token", "MFU", "peak RSS",
+                "RSS growth", "4 warm-up, 7 timed"}) {
             assertTrue(bench.out().contains(line), bench.out());
         }
         double mfu = Double.parseDouble(bench.out().replaceAll("(?s).*MFU\\s+([0-9.]+)%.*", "$1"));
         assertTrue(mfu > 0 && mfu < 100, "MFU " + mfu);
+        var figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        assertEquals(mfu / 100, figures.get("mfu").asDouble(), 0.001);
+        assertTrue(figures.get("peak_rss_bytes").asLong() > 0 && figures.get("rss_samples").size() == 4, figures.toString());
     }
 
     @Test

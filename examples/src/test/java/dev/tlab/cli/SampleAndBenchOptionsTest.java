@@ -51,7 +51,7 @@ class SampleAndBenchOptionsTest {
     void benchProfilePrintsWhereTheStepGoes() {
         Outcome bench = run("bench", "../configs/shakespeare-char.yaml", "--steps", "6", "--profile", "3",
                 "--matmul-size", "64", "--set", "model.layers=1", "--set", "model.d_model=32",
-                "--set", "train.device=cpu");
+                "--set", "train.device=cpu", "--json", dir.resolve("bench.json").toString());
         assertEquals(0, bench.code(), bench.err());
         for (String row : new String[] {"where a training step's time goes", "embedding", "attention", "ffn", "norm",
                 "head", "loss", "optimizer", "step "}) {
