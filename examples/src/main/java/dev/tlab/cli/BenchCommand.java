@@ -3,6 +3,7 @@ package dev.tlab.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.tlab.config.ConfigLoader;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Parameters;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = {
-            "Measure this machine's float32 matmul peak, then train a config for a few steps and"
+            "Measure this machine's matmul peak in the run's precision (float32, or float16 for fp16), then train a config for a few steps and"
                     + " report tokens/s and MFU (achieved training FLOP/s over the measured peak).",
             "Training FLOPs per token follow nanoGPT: 6 x parameters + 12 x layers x d_model x context."
         })
@@ -80,7 +81,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         RunConfig run = ConfigLoader.load(config, all);
         Device device = Devices.resolve(run.train().device());
-        double peak = matmulPeak(device, matmulSize);
+        DataType peakType = run.train().halfPrecision() ? DataType.FLOAT16 : DataType.FLOAT32;
+        double peak = matmulPeak(device, matmulSize, peakType);
 
         // Timed window: after the warm-up steps, up to the step before the last (whose evaluation
         // and checkpoint are not training).
@@ -116,7 +118,8 @@ final class BenchCommand implements Callable<Integer> {
 
         var out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "device            %s%n", device);
-        out.printf(Locale.ROOT, "matmul peak       %.1f GFLOP/s (float32, best of n = %s)%n", peak / 1e9, sizes(matmulSize));
+        out.printf(Locale.ROOT, "matmul peak       %.1f GFLOP/s (%s, best of n = %s)%n", peak / 1e9,
+                peakType.name().toLowerCase(Locale.ROOT), sizes(matmulSize));
         out.printf(Locale.ROOT, "config            %s, %d steps (%d warm-up, %d timed)%n", config, steps, warm, timedSteps);
         out.printf(Locale.ROOT, "tokens/s          %,.0f (timed training steps only)%n", tokensPerSecond);
         out.printf(Locale.ROOT, "ms/step           %.2f%n", 1000 * seconds / timedSteps);
@@ -142,6 +145,7 @@ final class BenchCommand implements Callable<Integer> {
         figures.put("steps", steps);
         figures.put("warmup_steps", warm);
         figures.put("matmul_peak_gflops", peak / 1e9);
+        figures.put("matmul_peak_dtype", peakType.name().toLowerCase(Locale.ROOT));
         figures.put("tokens_per_s", tokensPerSecond);
         figures.put("ms_per_step", 1000 * seconds / timedSteps);
         figures.put("flops_per_token", flopsPerToken);
@@ -167,19 +171,19 @@ final class BenchCommand implements Callable<Integer> {
         return (largest / 4) + ", " + (largest / 2) + ", " + largest;
     }
 
-    /** Best of several timed float32 matmuls of sizes n/4, n/2 and n, each after a warm-up. */
-    static double matmulPeak(Device device, int largest) {
+    /** Best of several timed matmuls of sizes n/4, n/2 and n, each after a warm-up. */
+    static double matmulPeak(Device device, int largest, DataType type) {
         double best = 0;
         for (int n : new int[] {largest / 4, largest / 2, largest}) {
-            best = Math.max(best, matmulPeakAt(device, n));
+            best = Math.max(best, matmulPeakAt(device, n, type));
         }
         return best;
     }
 
-    private static double matmulPeakAt(Device device, int n) {
+    private static double matmulPeakAt(Device device, int n, DataType type) {
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            NDArray a = manager.randomNormal(new Shape(n, n));
-            NDArray b = manager.randomNormal(new Shape(n, n));
+            NDArray a = manager.randomNormal(new Shape(n, n)).toType(type, false);
+            NDArray b = manager.randomNormal(new Shape(n, n)).toType(type, false);
             double best = Double.MAX_VALUE;
             for (int i = 0; i < 12; i++) {
                 long start = System.nanoTime();
