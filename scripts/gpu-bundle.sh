@@ -5,6 +5,9 @@
 #   tests/          compiled tests and the JUnit console launcher, for `run.sh test`
 #   configs/, examples/data/   the shipped configs and corpora
 #   run.sh          sets DJL up to use the libtorch of that machine's Python torch, then runs tlab
+#   jni-build/      what it takes to compile DJL's JNI library there, against that libtorch:
+#                   build.sh (scripts/build-djl-jni.sh), the JNI header of DJL's PyTorchLibrary,
+#                   jni.h and tlab's support file; DJL's native sources come separately
 # Usage: scripts/gpu-bundle.sh [OUT_DIR]   (default bundle/tlab-gpu); fails if the folder exceeds 60 MiB.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +29,20 @@ cp -r core/target/test-classes "$out/tests/core"
 cp -r training/target/test-classes "$out/tests/training"
 mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory="$out/tests" -Dmdep.stripVersion=true
 cp -r configs/. "$out/configs/"
+
+# DJL's own JNI library is built for libtorch 2.7.1 only; jni-build/ compiles it for another one.
+djl_version=$(sed -n 's:.*<djl.version>\(.*\)</djl.version>.*:\1:p' pom.xml)
+scratch=$(mktemp -d)
+mvn -q -B dependency:copy -Dartifact="ai.djl.pytorch:pytorch-engine:$djl_version:jar:sources" -DoutputDirectory="$scratch"
+unzip -q -o "$scratch/pytorch-engine-$djl_version-sources.jar" -d "$scratch/src"
+mkdir -p "$out/jni-build/include" "$out/jni-build/support"
+javac -h "$out/jni-build/include" -d "$scratch/classes" -cp "$(printf '%s:' examples/target/lib/*.jar)" \
+    "$scratch"/src/ai/djl/pytorch/jni/*.java "$scratch"/src/ai/djl/pytorch/engine/*.java
+jdk="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+cp "$jdk/include/jni.h" "$jdk/include/linux/jni_md.h" "$out/jni-build/include/"
+cp scripts/build-djl-jni.sh "$out/jni-build/build.sh"
+cp scripts/djl-jni/* "$out/jni-build/support/"
+rm -rf "$scratch"
 cp -r examples/data "$out/examples/"
 
 # Modules: what `jdeps --print-module-deps` finds in tlab.jar and lib/*.jar, plus naming, which
@@ -48,16 +65,26 @@ if [[ -z "${PYTORCH_LIBRARY_PATH:-}" ]]; then
         if dir=$("$py" -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2>/dev/null); then
             export PYTORCH_LIBRARY_PATH="$dir/lib"
             cuda=$("$py" -c 'import torch; print(torch.version.cuda or "")' 2>/dev/null)
+            torch_version=$("$py" -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null)
             echo "run.sh: libtorch from $dir (torch $("$py" -c 'import torch; print(torch.__version__)'), CUDA ${cuda:-none})" >&2
             break
         fi
     done
 fi
 [[ -n "${PYTORCH_LIBRARY_PATH:-}" ]] || { echo "run.sh: no Python torch found; set PYTORCH_LIBRARY_PATH to a libtorch lib folder" >&2; exit 1; }
-# The JNI library in lib/pytorch-jni is built for libtorch 2.7.1; these pick its cu128 build.
+export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$here/.djl}"
+if [[ -f "$here/jni/libdjl_torch.so" && -n "${torch_version:-}" ]]; then
+    # Built for this libtorch by scripts/build-djl-jni.sh: DJL takes a JNI library from its cache
+    # folder for the version and flavour before it looks in lib/pytorch-jni.
+    export PYTORCH_VERSION="$torch_version" PYTORCH_FLAVOR="${cuda:+cu${cuda//./}}"
+    PYTORCH_FLAVOR="${PYTORCH_FLAVOR:-cpu}"
+    jni_dir="$DJL_CACHE_DIR/pytorch/$PYTORCH_VERSION-$PYTORCH_FLAVOR-linux-x86_64"
+    mkdir -p "$jni_dir" && cp "$here/jni/libdjl_torch.so" "$jni_dir/0.36.0-libdjl_torch.so"
+    echo "run.sh: JNI library jni/libdjl_torch.so, built for torch $torch_version" >&2
+fi
+# Otherwise the JNI library in lib/pytorch-jni, built for libtorch 2.7.1; these pick its cu128 build.
 export PYTORCH_VERSION="${PYTORCH_VERSION:-2.7.1}"
 export PYTORCH_FLAVOR="${PYTORCH_FLAVOR:-cu128}"
-export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$here/.djl}"
 java=("$here/jre/bin/java" -Dai.djl.offline=true ${TLAB_JAVA_OPTS:-})
 cd "$here"
 if [[ "${1:-}" == test ]]; then
