@@ -62,8 +62,8 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--memory-every", defaultValue = "1000", paramLabel = "N",
-            description = "Sample resident memory every N steps and report its growth after warm-up"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Sample resident memory every N steps and report its growth once settled: the highest"
+                    + " sample after the first quarter of the run over the first one there (default: ${DEFAULT-VALUE}).")
     int memoryEvery;
 
     @Option(names = "--json", paramLabel = "FILE", defaultValue = "bench.json",
@@ -114,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
         double achieved = tokensPerSecond * flopsPerToken;
         double mfu = achieved / peak;
         ProcessMemory end = ProcessMemory.now();
-        double growth = memoryGrowth(memory, warm);
+        double growth = memoryGrowth(memory, warm, steps);
 
         var out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "device            %s%n", device);
@@ -129,8 +129,14 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "peak RSS          %.0f MiB (native, outside the Java heap, at the end: %.0f MiB)%n",
                 end.peakResidentBytes() / 1048576.0, end.nativeBytes() / 1048576.0);
         if (!Double.isNaN(growth)) {
-            out.printf(Locale.ROOT, "RSS growth        %+.2f%% from step %d to step %d (samples every %d steps)%n",
-                    100 * growth, memory.get(0)[0], memory.get(memory.size() - 1)[0], memoryEvery);
+            long[] baseline = memoryBaseline(memory, warm, steps);
+            out.printf(Locale.ROOT, "RSS growth        %+.2f%%: highest later sample over step %d's (samples every %d steps)%n",
+                    100 * growth, baseline[0], memoryEvery);
+            StringBuilder trace = new StringBuilder();
+            for (long[] sample : memory) {
+                trace.append(trace.length() == 0 ? "" : " ").append(sample[1] >> 20);
+            }
+            out.printf(Locale.ROOT, "RSS samples (MiB) %s%n", trace);
         }
         if (trainer.profile() != null) {
             out.println();
@@ -158,13 +164,27 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Relative RSS change from the first sample after warm-up to the last; NaN with fewer than two. */
-    static double memoryGrowth(List<long[]> samples, long warm) {
-        List<long[]> after = samples.stream().filter(s -> s[0] > warm).toList();
+    /**
+     * Growth of resident memory once it has settled: the highest sample after the baseline over the
+     * baseline, which is the first sample after the warm-up steps and after the first quarter of
+     * the run. The Java heap and allocator arenas grow over the first few thousand steps and then
+     * stay put; a leak keeps growing. NaN with fewer than two samples after the baseline.
+     */
+    static double memoryGrowth(List<long[]> samples, long warm, long steps) {
+        long settleFrom = Math.max(warm + 1, steps / 4);
+        List<long[]> after = samples.stream().filter(s -> s[0] >= settleFrom).toList();
         if (after.size() < 2) {
             return Double.NaN;
         }
-        return (double) after.get(after.size() - 1)[1] / after.get(0)[1] - 1;
+        long baseline = after.get(0)[1];
+        long highest = after.stream().skip(1).mapToLong(s -> s[1]).max().orElse(baseline);
+        return (double) highest / baseline - 1;
+    }
+
+    /** The first sample that {@link #memoryGrowth} compares against. */
+    static long[] memoryBaseline(List<long[]> samples, long warm, long steps) {
+        long settleFrom = Math.max(warm + 1, steps / 4);
+        return samples.stream().filter(s -> s[0] >= settleFrom).findFirst().orElse(null);
     }
 
     private static String sizes(int largest) {
