@@ -121,6 +121,8 @@ public final class Trainer {
             if (scaler != null && progress.lossScale() > 0) {
                 scaler.restore(progress.lossScale(), progress.lossScaleGoodSteps());
             }
+            // After loading: from here on parameters and moments are views of one buffer per group.
+            optimizer.pack();
             RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, scaler, progress);
             createRunDir(runDir);
             RunSummary.clear(runDir);
@@ -173,7 +175,8 @@ public final class Trainer {
                             }
                             half.endStep();
                         } else if (train.gradClip() > 0) {
-                            norm = GlobalNormClip.norm(parameters.values());
+                            Double packed = optimizer.gradientNorm();
+                            norm = packed != null ? packed : GlobalNormClip.norm(parameters.values());
                         }
                         gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
                         if (log || eval) {
