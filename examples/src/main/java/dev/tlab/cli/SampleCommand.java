@@ -1,6 +1,7 @@
 package dev.tlab.cli;
 
 import dev.tlab.checkpoint.TrainedModel;
+import dev.tlab.sample.TokenPicker;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.SampleConfig;
 import dev.tlab.sample.ContextLimit;
@@ -17,6 +18,8 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Generate text from a trained model (the newest checkpoint of a run).",
+            "An encoder-decoder run (e.g. configs/seq2seq-reverse.yaml) answers --prompt as its source instead:"
+                    + " greedy with --temperature 0, at most --tokens tokens, until its end marker.",
             "The prompt runs once through the model to fill a KV cache; each new character then costs one"
                     + " forward pass over that character alone."
         })
@@ -72,6 +75,11 @@ final class SampleCommand implements Callable<Integer> {
         }
         SampleConfig options = new SampleConfig(unescape(prompt), tokens, temperature, topK, topP, unescape(stop), limit);
         try (TrainedModel model = TrainedModel.load(run, Devices.resolve(device))) {
+            if (model.isEncoderDecoder()) {
+                TokenPicker picker = temperature == 0 ? TokenPicker.greedy() : new TokenPicker(temperature, topK, topP, seed);
+                System.out.println(model.answer(options.prompt(), picker, tokens, !noCache));
+                return 0;
+            }
             Sampler.Sample sample = model.sampler().cached(!noCache).generate(options, seed);
             System.out.println(sample.text());
             if (sample.end() == Sampler.End.CONTEXT) {

@@ -3,24 +3,34 @@ package dev.tlab.checkpoint;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
 import dev.tlab.data.CharTokenizer;
+import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.models.DecoderLM;
+import dev.tlab.models.EncoderDecoder;
+import dev.tlab.models.ModelType;
+import dev.tlab.models.TokenModel;
 import dev.tlab.sample.Sampler;
+import dev.tlab.sample.Seq2SeqDecoder;
+import dev.tlab.sample.TokenPicker;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A model rebuilt from a checkpoint, ready to sample. Owns its native memory; close it. */
+/**
+ * A model rebuilt from a checkpoint, ready to generate: a decoder continues text, an
+ * encoder-decoder answers a source. Owns its native memory; close it.
+ */
 public final class TrainedModel implements AutoCloseable {
 
     private final NDManager manager;
-    private final DecoderLM model;
+    private final TokenModel model;
     private final CharTokenizer tokenizer;
     private final CheckpointState state;
     private final Path checkpoint;
 
-    private TrainedModel(NDManager manager, DecoderLM model, CharTokenizer tokenizer, CheckpointState state, Path checkpoint) {
+    private TrainedModel(NDManager manager, TokenModel model, CharTokenizer tokenizer, CheckpointState state, Path checkpoint) {
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -33,10 +43,18 @@ public final class TrainedModel implements AutoCloseable {
         Path checkpoint = Checkpoints.find(path);
         CheckpointState state = Checkpoints.readState(checkpoint);
         RunConfig run = ConfigLoader.parse(state.config(), checkpoint + "/state.json", null, "checkpoint", List.of());
+        ModelType type = run.model().type();
+        if (type == ModelType.ENCODER) {
+            throw new ConfigException(checkpoint + " holds an encoder (model.type: encoder), which does not generate;"
+                    + " tlab sample takes decoder and encoder_decoder checkpoints");
+        }
         CharTokenizer tokenizer = new CharTokenizer(state.vocab());
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            DecoderLM model = DecoderLM.create(run.model().withVocabSize(tokenizer.vocabSize()), manager);
+            var config = run.model().withVocabSize(tokenizer.vocabSize());
+            TokenModel model = type == ModelType.ENCODER_DECODER
+                    ? EncoderDecoder.create(config, manager)
+                    : DecoderLM.create(config, manager);
             Checkpoints.loadWeights(checkpoint, model.namedParameters(), manager);
             return new TrainedModel(manager, model, tokenizer, state, checkpoint);
         } catch (RuntimeException e) {
@@ -45,12 +63,62 @@ public final class TrainedModel implements AutoCloseable {
         }
     }
 
-    public Sampler sampler() {
-        return new Sampler(model, new ParameterStore(manager, false), manager, tokenizer);
+    public boolean isEncoderDecoder() {
+        return model instanceof EncoderDecoder;
     }
 
-    public DecoderLM model() {
+    /** Continues text; decoder checkpoints only. */
+    public Sampler sampler() {
+        if (!(model instanceof DecoderLM decoder)) {
+            throw new IllegalStateException("an encoder-decoder answers a source: use answer()");
+        }
+        return new Sampler(decoder, new ParameterStore(manager, false), manager, tokenizer);
+    }
+
+    /**
+     * The encoder-decoder's answer to {@code source}, decoded token by token until the end marker or
+     * {@code maxTokens}; encoder-decoder checkpoints only.
+     */
+    public String answer(String source, TokenPicker picker, int maxTokens, boolean cached) {
+        if (!(model instanceof EncoderDecoder encoderDecoder)) {
+            throw new IllegalStateException("a decoder continues text: use sampler()");
+        }
+        if (source.isEmpty()) {
+            throw new ConfigException("--prompt: an encoder-decoder needs a non-empty source to answer");
+        }
+        int[] ids;
+        try {
+            ids = tokenizer.encode(source);
+        } catch (ConfigException e) {
+            throw new ConfigException("--prompt: " + e.getMessage() + " (" + tokenizer.vocab().substring(3) + ")");
+        }
+        int context = encoderDecoder.config().context();
+        if (ids.length > context) {
+            throw new ConfigException("--prompt: the source has " + ids.length + " tokens, more than model.context = "
+                    + context);
+        }
+        long[] tokens = new long[ids.length];
+        long[] valid = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            tokens[i] = ids[i];
+            valid[i] = 1;
+        }
+        int[][] answers = new Seq2SeqDecoder(encoderDecoder, new ParameterStore(manager, false), manager)
+                .cached(cached)
+                .decode(tokens, valid, 1, ids.length, SyntheticSeq2Seq.BOS, SyntheticSeq2Seq.EOS, maxTokens, picker);
+        return tokenizer.decode(answers[0]);
+    }
+
+    public TokenModel model() {
         return model;
+    }
+
+    /** The model as a decoder LM; a clear error for an encoder-decoder checkpoint. */
+    public DecoderLM decoder() {
+        if (!(model instanceof DecoderLM decoder)) {
+            throw new ConfigException(checkpoint + " holds an encoder_decoder model; this needs a decoder (model.type: decoder)");
+        }
+        return decoder;
     }
 
     public CheckpointState state() {

@@ -66,7 +66,7 @@ public final class ContextEval {
             CharTokenizer tokenizer = new CharTokenizer(trained.state().vocab());
             int[] val = TokenSplits.split(tokenizer.encode(Corpus.read(config.data().path())), config.data().valFraction()).val();
             int n = batches > 0 ? batches : config.train().evalBatches();
-            DecoderLM model = trained.model();
+            DecoderLM model = trained.decoder();
             ParameterStore ps = new ParameterStore(manager, false);
             List<ContextLoss> results = new ArrayList<>();
             for (int context : contexts) {

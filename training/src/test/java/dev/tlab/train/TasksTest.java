@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.djl.Device;
+import dev.tlab.checkpoint.TrainedModel;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.sample.TokenPicker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +43,28 @@ class TasksTest {
                 Files.readAllLines(result.runDir().resolve("metrics.jsonl")).size() - 1);
         assertEquals(exact, new ObjectMapper().readTree(last).get("exact_match").asDouble(), 1e-12);
         assertTrue(Files.readString(result.runDir().resolve("samples.txt")).contains(" -> "));
+
+        // tlab sample's path: the checkpoint, reloaded, answers each held-out source as the run did.
+        int checked = 0;
+        try (TrainedModel trained = TrainedModel.load(result.runDir(), Device.cpu())) {
+            assertTrue(trained.isEncoderDecoder());
+            for (String line : Files.readAllLines(result.runDir().resolve("samples.txt"))) {
+                if (line.startsWith("=== sampled")) {
+                    break;
+                }
+                if (line.contains(" -> ")) {
+                    String source = line.substring(0, line.indexOf(" -> "));
+                    String answer = line.substring(line.indexOf(" -> ") + 4).replaceAll("  \\(.*\\)$", "");
+                    assertEquals(answer, trained.answer(source, TokenPicker.greedy(), 8, true), source);
+                    assertEquals(answer, trained.answer(source, TokenPicker.greedy(), 8, false), source + " uncached");
+                    checked++;
+                }
+            }
+            var bad = assertThrows(ConfigException.class, () -> trained.answer("aB", TokenPicker.greedy(), 8, true));
+            assertTrue(bad.getMessage().startsWith("--prompt: character 'B' at index 1"), bad.getMessage());
+            assertThrows(IllegalStateException.class, trained::sampler);
+        }
+        assertEquals(8, checked);
     }
 
     @Test
