@@ -29,8 +29,23 @@ done
 echo "build-djl-jni: torch at $torch_dir, C++11 ABI $abi, CUDA headers ${cuda_include:-none}" >&2
 
 objects="$(mktemp -d)"
+shim=""
+if [[ ! -f "$torch_dir/lib/libtorch_cuda.so" ]]; then
+    # A CPU-only torch: DJL's sources include c10/cuda headers whatever the build. Give them the
+    # generated macros file such a torch lacks, and define the CUDA allocator pointer that
+    # emptyCache() reads, which would otherwise be an undefined symbol when the library loads.
+    mkdir -p "$objects/shim/c10/cuda/impl" && : >"$objects/shim/c10/cuda/impl/cuda_cmake_macros.h"
+    cat >"$objects/shim/cpu_only_cuda_stub.cc" <<'STUB'
+#include <c10/cuda/CUDACachingAllocator.h>
+namespace c10::cuda::CUDACachingAllocator {
+std::atomic<CUDAAllocator*> allocator;
+}
+STUB
+    dirs+=("$objects/shim")
+    shim="-I$objects/shim"
+fi
 flags=(-O2 -fPIC -std=c++17 -w -fpermissive -D_GLIBCXX_USE_CXX11_ABI="$abi" -DUSE_CUDA
-    "${dirs[@]/#/-I}" -I"$torch_dir/include" -I"$torch_dir/include/torch/csrc/api/include" $cuda_include)
+    "${dirs[@]/#/-I}" -I"$torch_dir/include" -I"$torch_dir/include/torch/csrc/api/include" $cuda_include $shim)
 export objects
 compile() {
     local file=$1 name
@@ -48,6 +63,8 @@ done
 wait "${pids[@]}"
 ls "$objects"/*.o >/dev/null 2>&1 || { echo "build-djl-jni: nothing compiled" >&2; exit 1; }
 mkdir -p "$(dirname "$target")"
-g++ -shared -o "$target" "$objects"/*.o -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" \
-    -ltorch -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda || exit 1
+libs=(-ltorch -ltorch_cpu -lc10)
+# A CPU-only torch has no CUDA libraries; its JNI library then fails only if a CUDA call is made.
+[[ -f "$torch_dir/lib/libtorch_cuda.so" ]] && libs+=(-ltorch_cuda -lc10_cuda)
+g++ -shared -o "$target" "$objects"/*.o -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" "${libs[@]}" || exit 1
 echo "build-djl-jni: wrote $target" >&2

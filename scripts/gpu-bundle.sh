@@ -29,6 +29,7 @@ cp -r core/target/test-classes "$out/tests/core"
 cp -r training/target/test-classes "$out/tests/training"
 mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory="$out/tests" -Dmdep.stripVersion=true
 cp -r configs/. "$out/configs/"
+mkdir -p "$out/docs" && cp docs/CONFIG.md "$out/docs/"
 
 # DJL's own JNI library is built for libtorch 2.7.1 only; jni-build/ compiles it for another one.
 djl_version=$(sed -n 's:.*<djl.version>\(.*\)</djl.version>.*:\1:p' pom.xml)
@@ -56,8 +57,9 @@ strip --strip-unneeded "$out/jre/lib/server/libjvm.so" 2>/dev/null || true
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # tlab on a CUDA machine. `./run.sh train configs/shakespeare-char.yaml --set train.device=gpu`,
-# `./run.sh bench ...`, or `./run.sh test` for the GPU tests. Uses the libtorch of the Python torch
-# found by TLAB_PYTHON, python3 or /opt/torch/.venv/bin/python, unless PYTORCH_LIBRARY_PATH is set.
+# `./run.sh bench ...`, or `./run.sh test` for the GPU tests (TLAB_TEST_TAG='any() | none()': all
+# of them). Uses the libtorch of the Python torch found by TLAB_PYTHON, python3 or
+# /opt/torch/.venv/bin/python, unless PYTORCH_LIBRARY_PATH is set.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [[ -z "${PYTORCH_LIBRARY_PATH:-}" ]]; then
@@ -89,6 +91,8 @@ java=("$here/jre/bin/java" -Dai.djl.offline=true ${TLAB_JAVA_OPTS:-})
 cd "$here"
 if [[ "${1:-}" == test ]]; then
     shift
+    # The tests find ../configs, ../examples and ../docs from their working directory.
+    cd "$here/tests"
     exec "${java[@]}" -Dtlab.configs="$here/configs" -jar "$here/tests/junit-platform-console-standalone.jar" execute \
         --class-path "$here/tests/core:$here/tests/training:$here/tlab.jar:$(printf '%s:' "$here"/lib/*.jar)" \
         --scan-class-path "$here/tests/core:$here/tests/training" --include-tag "${TLAB_TEST_TAG:-gpu}" "$@"

@@ -55,8 +55,13 @@ class TrainerTest {
         }
         assertTrue(Files.readString(result.runDir().resolve("samples.txt")).contains("=== greedy ==="));
         assertTrue(Files.isRegularFile(result.runDir().resolve("config.resolved.yaml")));
-        var plot = javax.imageio.ImageIO.read(result.runDir().resolve("loss.png").toFile());
-        assertEquals(800, plot.getWidth());
+        if (dev.tlab.metrics.Plots.supported()) {
+            var plot = javax.imageio.ImageIO.read(result.runDir().resolve("loss.png").toFile());
+            assertEquals(800, plot.getWidth());
+        } else {
+            // A runtime without java.desktop (the GPU bundle's) writes the metrics but no plot.
+            assertTrue(Files.notExists(result.runDir().resolve("loss.png")));
+        }
     }
 
     /** A small, fast run on a slice of the shipped corpus. */
