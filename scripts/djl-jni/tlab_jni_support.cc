@@ -196,25 +196,30 @@ static std::optional<int64_t> Length(jlong jlength) {
   return jlength < 0 ? std::nullopt : std::optional<int64_t>(jlength);
 }
 
+/** One of torch::fft's 1-D transforms over {@code jaxis}, with an optional length. */
+template <typename Transform>
+static jlong Fft1(JNIEnv* env, jlong jhandle, jlong jlength, jlong jaxis, Transform transform) {
+  API_BEGIN()
+  return H(transform(*T(jhandle), Length(jlength), jaxis));
+  API_END_RETURN()
+}
+
 JNIEXPORT jlong JNICALL Java_ai_djl_pytorch_jni_PyTorchLibrary_torchIfft(
     JNIEnv* env, jobject, jlong jhandle, jlong jlength, jlong jaxis) {
-  API_BEGIN()
-  return H(torch::fft::ifft(*T(jhandle), Length(jlength), jaxis));
-  API_END_RETURN()
+  return Fft1(env, jhandle, jlength, jaxis,
+      [](const torch::Tensor& t, std::optional<int64_t> n, int64_t dim) { return torch::fft::ifft(t, n, dim); });
 }
 
 JNIEXPORT jlong JNICALL Java_ai_djl_pytorch_jni_PyTorchLibrary_torchRfft(
     JNIEnv* env, jobject, jlong jhandle, jlong jlength, jlong jaxis) {
-  API_BEGIN()
-  return H(torch::fft::rfft(*T(jhandle), Length(jlength), jaxis));
-  API_END_RETURN()
+  return Fft1(env, jhandle, jlength, jaxis,
+      [](const torch::Tensor& t, std::optional<int64_t> n, int64_t dim) { return torch::fft::rfft(t, n, dim); });
 }
 
 JNIEXPORT jlong JNICALL Java_ai_djl_pytorch_jni_PyTorchLibrary_torchIrfft(
     JNIEnv* env, jobject, jlong jhandle, jlong jlength, jlong jaxis) {
-  API_BEGIN()
-  return H(torch::fft::irfft(*T(jhandle), Length(jlength), jaxis));
-  API_END_RETURN()
+  return Fft1(env, jhandle, jlength, jaxis,
+      [](const torch::Tensor& t, std::optional<int64_t> n, int64_t dim) { return torch::fft::irfft(t, n, dim); });
 }
 
 JNIEXPORT jlong JNICALL Java_ai_djl_pytorch_jni_PyTorchLibrary_torchIfft2(
