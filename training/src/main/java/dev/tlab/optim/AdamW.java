@@ -102,7 +102,10 @@ public final class AdamW {
 
     private void stepPacked(float lr, float lrCorrected, float epsCorrected, float gradScale) {
         try (NDScope ignored = new NDScope()) {
-            NDArray[] gradients = flatGradients != null ? flatGradients : gatherGradients();
+            if (flatGradients == null) {
+                flatGradients = gatherGradients();
+            }
+            NDArray[] gradients = flatGradients;
             for (int i = 0; i < groups.size(); i++) {
                 Group group = groups.get(i);
                 update(group.weights, gradients[i], group.mean, group.variance, group.decays, lr, lrCorrected,
