@@ -5,6 +5,8 @@
 #   bench-fp32/fp16.log  GPT-2-small-sized throughput and MFU against the matmul peak in that precision
 #   nanogpt.log, nanogpt-metrics.jsonl   nanoGPT's Shakespeare-char config, cut off after NANOGPT_SECONDS
 # Usage: scripts/gpu-measure.sh BUNDLE_DIR OUT_DIR   (GPU_STEPS="test bench nanogpt" picks the parts)
+# With JNI_SOURCES="DJL_NATIVE_DIR DJL_API_NATIVE_DIR [more]" (absolute paths) and no jni/libdjl_torch.so in the
+# bundle yet, it first compiles DJL's JNI library for this machine's torch (jni-build/build.sh).
 # Each step has a time limit, so one slow or failing step leaves time for the rest.
 set -uo pipefail
 bundle="$(cd "$1" && pwd)"
@@ -30,7 +32,12 @@ step() {
 } >"$out/machine.txt" 2>&1
 cat "$out/machine.txt"
 
-parts=" ${GPU_STEPS:-test bench nanogpt} "
+if [[ -n "${JNI_SOURCES:-}" && ! -f jni/libdjl_torch.so ]]; then
+    # shellcheck disable=SC2086 # a list of folders
+    step build-jni 600 bash jni-build/build.sh jni/libdjl_torch.so $JNI_SOURCES jni-build/include jni-build/support
+fi
+
+parts=" ${GPU_STEPS-test bench nanogpt} "   # GPU_STEPS="" after JNI_SOURCES: build only
 [[ $parts == *" test "* ]] && step test "${TEST_SECONDS:-200}" ./run.sh test --details=tree
 
 gpt2_small=(--set train.device=gpu --set model.layers=12 --set model.heads=12 --set model.d_model=768
