@@ -34,7 +34,8 @@ cat "$out/machine.txt"
 
 if [[ -n "${JNI_SOURCES:-}" && ! -f jni/libdjl_torch.so ]]; then
     # shellcheck disable=SC2086 # a list of folders
-    step build-jni 600 bash jni-build/build.sh jni/libdjl_torch.so $JNI_SOURCES jni-build/include jni-build/support
+    # JNI_SUPPORT="" for sources that have everything themselves (a full v0.36.0 checkout).
+    step build-jni 600 bash jni-build/build.sh jni/libdjl_torch.so $JNI_SOURCES jni-build/include ${JNI_SUPPORT-jni-build/support}
 fi
 
 parts=" ${GPU_STEPS-test bench nanogpt} "   # GPU_STEPS="" after JNI_SOURCES: build only
