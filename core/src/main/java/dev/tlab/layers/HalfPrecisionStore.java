@@ -1,13 +1,10 @@
 package dev.tlab.layers;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -34,20 +31,8 @@ public final class HalfPrecisionStore extends ParameterStore {
      */
     public HalfPrecisionStore(NDManager manager, Collection<Parameter> masters) {
         super(manager, false);
-        // torch allocates a tensor's .grad on the first backward that reaches it, and the masters
-        // never take part in the float16 graph: one backward through all of them, times zero,
-        // gives each a real gradient (otherwise DJL hands out a detached zeros array).
-        try (NDScope ignored = new NDScope();
-                GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray zero = null;
-            for (Parameter master : masters) {
-                NDArray term = Scalars.times(master.getArray().sum(), 0);
-                zero = zero == null ? term : zero.add(term);
-            }
-            if (zero != null) {
-                collector.backward(zero);
-            }
-        }
+        // The masters never take part in the float16 graph, so nothing else would give them one.
+        Params.allocateGradients(masters);
     }
 
     @Override

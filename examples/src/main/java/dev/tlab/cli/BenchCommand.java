@@ -174,25 +174,28 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Growth of resident memory once it has settled: the highest sample after the baseline over the
-     * baseline, which is the first sample after the warm-up steps and after the first quarter of
-     * the run. The Java heap and allocator arenas grow over the first few thousand steps and then
-     * stay put; a leak keeps growing. NaN with fewer than two samples after the baseline.
+     * baseline ({@link #memoryBaseline}). The Java heap and allocator arenas grow over the first few
+     * thousand steps and then stay put; a leak keeps growing. NaN with fewer than two samples there.
      */
     static double memoryGrowth(List<long[]> samples, long warm, long steps) {
-        long settleFrom = Math.max(warm + 1, steps / 4);
-        List<long[]> after = samples.stream().filter(s -> s[0] >= settleFrom).toList();
-        if (after.size() < 2) {
+        List<long[]> settled = settled(samples, warm, steps);
+        if (settled.size() < 2) {
             return Double.NaN;
         }
-        long baseline = after.get(0)[1];
-        long highest = after.stream().skip(1).mapToLong(s -> s[1]).max().orElse(baseline);
+        long baseline = settled.get(0)[1];
+        long highest = settled.stream().skip(1).mapToLong(s -> s[1]).max().orElse(baseline);
         return (double) highest / baseline - 1;
     }
 
-    /** The first sample that {@link #memoryGrowth} compares against. */
+    /** The first sample after the warm-up steps and after the first quarter of the run. */
     static long[] memoryBaseline(List<long[]> samples, long warm, long steps) {
+        List<long[]> settled = settled(samples, warm, steps);
+        return settled.isEmpty() ? null : settled.get(0);
+    }
+
+    private static List<long[]> settled(List<long[]> samples, long warm, long steps) {
         long settleFrom = Math.max(warm + 1, steps / 4);
-        return samples.stream().filter(s -> s[0] >= settleFrom).findFirst().orElse(null);
+        return samples.stream().filter(s -> s[0] >= settleFrom).toList();
     }
 
     private static String sizes(int largest) {

@@ -90,7 +90,9 @@ public final class TrainedModel implements AutoCloseable {
         try {
             ids = tokenizer.encode(source);
         } catch (ConfigException e) {
-            throw new ConfigException("--prompt: " + e.getMessage() + " (" + tokenizer.vocab().substring(3) + ")");
+            // The vocabulary after the pad, start and end markers: what a source may hold.
+            String symbols = tokenizer.vocab().substring(SyntheticSeq2Seq.EOS + 1);
+            throw new ConfigException("--prompt: " + e.getMessage() + " (" + symbols + ")");
         }
         int context = encoderDecoder.config().context();
         if (ids.length > context) {

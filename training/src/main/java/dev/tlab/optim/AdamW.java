@@ -1,6 +1,5 @@
 package dev.tlab.optim;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -8,8 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
-import dev.tlab.layers.Scalars;
+import dev.tlab.layers.Params;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -140,12 +138,12 @@ public final class AdamW {
     }
 
     /**
-     * The joint L2 norm of every trainable gradient, from the packed groups' flat gradients (kept
-     * for this step's update); null before {@link #pack()}. One host read.
+     * The joint L2 norm of every trainable gradient; one host read. Packed, it is taken from the
+     * groups' flat gradients, which are kept for this step's update.
      */
-    public Double gradientNorm() {
+    public double gradientNorm() {
         if (groups.isEmpty()) {
-            return null;
+            return GlobalNormClip.norm(slots.stream().map(Slot::parameter).toList());
         }
         releaseGradients();
         flatGradients = gatherGradients();
@@ -230,7 +228,7 @@ public final class AdamW {
             }
             groups.add(new Group(decays, packed, weights, mean, variance));
         }
-        allocateGradients();
+        Params.allocateGradients(slots.stream().map(Slot::parameter).toList());
     }
 
     private NDArray flatten(List<Integer> members, java.util.function.Function<Slot, NDArray> array) {
@@ -261,22 +259,6 @@ public final class AdamW {
         }
         pieces.close();
         return out;
-    }
-
-    /** torch gives a tensor a gradient on the first backward that reaches it: one through all, times zero. */
-    private void allocateGradients() {
-        try (NDScope ignored = new NDScope();
-                GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray zero = null;
-            for (Slot slot : slots) {
-                NDArray term = Scalars.times(slot.parameter.getArray().sum(), 0);
-                zero = zero == null ? term : zero.add(term);
-            }
-            collector.backward(zero);
-        }
-        for (Slot slot : slots) {
-            JniUtils.zeroGrad((PtNDArray) slot.parameter.getArray());
-        }
     }
 
     /** DJL lets a parameter's array be set only before its shape is known. */

@@ -175,8 +175,7 @@ public final class Trainer {
                             }
                             half.endStep();
                         } else if (train.gradClip() > 0) {
-                            Double packed = optimizer.gradientNorm();
-                            norm = packed != null ? packed : GlobalNormClip.norm(parameters.values());
+                            norm = optimizer.gradientNorm();
                         }
                         gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
                         if (log || eval) {

@@ -135,10 +135,11 @@ class GpuTest {
         long[] used = new long[2];
         RunConfig config = run("memory", "train.steps=2200", "train.eval_every=1000");
         new Trainer(config, null, false).onStep((done, manager) -> {
-            long committed = CudaUtils.getGpuMemory(gpu).getCommitted();
-            if (done % 100 == 0) {
-                samples.add(done + ":" + (committed >> 20) + "MiB");
+            if (done % 100 != 0) {
+                return;
             }
+            long committed = CudaUtils.getGpuMemory(gpu).getCommitted();
+            samples.add(done + ":" + (committed >> 20) + "MiB");
             if (done == 1100) {
                 used[0] = committed;
             } else if (done == 2200) {
