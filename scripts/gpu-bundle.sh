@@ -18,6 +18,7 @@ limit_mib=60
 cd "$root"
 echo "building with -Pgpu (no CPU libtorch)..." >&2
 mvn -q -B -Pgpu -DskipTests package
+printf '%s' "-Pgpu" > examples/target/.tlab-build-args   # so ./tlab rebuilds its CPU jar next time
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/tests" "$out/configs" "$out/examples"
 cp examples/target/tlab.jar "$out/"
@@ -45,6 +46,7 @@ cp scripts/build-djl-jni.sh "$out/jni-build/build.sh"
 cp scripts/djl-jni/* "$out/jni-build/support/"
 rm -rf "$scratch"
 cp -r examples/data "$out/examples/"
+cp scripts/resume-check.sh "$out/"
 
 # Modules: what `jdeps --print-module-deps` finds in tlab.jar and lib/*.jar, plus naming, which
 # logback loads by name. java.desktop (PNG plots, 10 MiB) is left out to stay under the limit:

@@ -3,8 +3,9 @@
 #   machine.txt          GPU, driver, the Python torch whose libtorch is used
 #   test.log             ./run.sh test (the tests tagged gpu)
 #   bench-fp32/fp16.log  GPT-2-small-sized throughput and MFU against the matmul peak in that precision
+#   resume-fp32/fp16.log exact resume on the GPU (resume-check.sh): same weights and moments as never stopping
 #   nanogpt.log, nanogpt-metrics.jsonl   nanoGPT's Shakespeare-char config, cut off after NANOGPT_SECONDS
-# Usage: scripts/gpu-measure.sh BUNDLE_DIR OUT_DIR   (GPU_STEPS="test bench nanogpt" picks the parts)
+# Usage: scripts/gpu-measure.sh BUNDLE_DIR OUT_DIR   (GPU_STEPS="test bench resume nanogpt" picks the parts)
 # With JNI_SOURCES="DJL_NATIVE_DIR DJL_API_NATIVE_DIR [more]" (absolute paths) and no jni/libdjl_torch.so in the
 # bundle yet, it first compiles DJL's JNI library for this machine's torch (jni-build/build.sh).
 # Each step has a time limit, so one slow or failing step leaves time for the rest.
@@ -38,7 +39,7 @@ if [[ -n "${JNI_SOURCES:-}" && ! -f jni/libdjl_torch.so ]]; then
     step build-jni 600 bash jni-build/build.sh jni/libdjl_torch.so $JNI_SOURCES jni-build/include ${JNI_SUPPORT-jni-build/support}
 fi
 
-parts=" ${GPU_STEPS-test bench nanogpt} "   # GPU_STEPS="" after JNI_SOURCES: build only
+parts=" ${GPU_STEPS-test bench resume nanogpt} "   # GPU_STEPS="" after JNI_SOURCES: build only
 [[ $parts == *" test "* ]] && step test "${TEST_SECONDS:-200}" ./run.sh test --details=tree
 
 gpt2_small=(--set train.device=gpu --set model.layers=12 --set model.heads=12 --set model.d_model=768
@@ -46,6 +47,11 @@ gpt2_small=(--set train.device=gpu --set model.layers=12 --set model.heads=12 --
 [[ $parts == *" bench "* ]] && for precision in fp32 fp16; do
     step "bench-$precision" "${BENCH_SECONDS:-75}" ./run.sh bench configs/shakespeare-char.yaml --steps 30 \
         --matmul-size 8192 --json "/tmp/bench-$precision.json" "${gpt2_small[@]}" --set train.precision=$precision
+done
+
+[[ $parts == *" resume "* ]] && for precision in fp32 fp16; do
+    step "resume-$precision" "${RESUME_SECONDS:-90}" ./resume-check.sh ./run.sh --set train.device=gpu \
+        --set train.precision=$precision
 done
 
 # nanoGPT's train_shakespeare_char.py: 6 layers, 6 heads, d 384, context 256, batch 64, dropout 0.2,

@@ -191,4 +191,27 @@ class MainTest {
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("does not exist"), missing.err());
     }
+
+    @Test
+    void plotDrawsAMetricsFileAndNamesBadLines() throws Exception {
+        Path metrics = dir.resolve("gpu-run/metrics.jsonl");
+        Files.createDirectories(metrics.getParent());
+        Files.writeString(metrics, """
+                {"step":10,"lr":0.001,"train_loss":3.1}
+                {"step":20,"lr":0.001,"train_loss":2.7,"val_loss":2.8}
+                """);
+        Outcome drawn = run("plot", metrics.getParent().toString());
+        assertEquals(0, drawn.code(), drawn.err());
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(metrics.resolveSibling("loss.png").toFile());
+        assertEquals(800, png.getWidth());
+        assertEquals(500, png.getHeight());
+
+        Files.writeString(metrics, "{\"step\":10,\"train_loss\":3.1}\n{\"step\":20,\"train_lo");
+        Outcome broken = run("plot", metrics.toString(), "-o", dir.resolve("x.png").toString());
+        assertEquals(2, broken.code());
+        assertTrue(broken.err().startsWith("error: " + metrics + " line 2 is not JSON"), broken.err());
+        Files.writeString(metrics, "{\"step\":10,\"lr\":0.001}\n");
+        assertTrue(run("plot", metrics.toString()).err().contains("has no train_loss or val_loss values"));
+        assertTrue(run("plot", dir.resolve("nowhere").toString()).err().startsWith("error: no metrics file at "));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.tlab.metrics;
 
+import dev.tlab.config.ConfigException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -100,6 +101,38 @@ public final class LossPlot {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write plot " + file, e);
         }
+    }
+
+    /**
+     * The train and val curves of a metrics.jsonl file, for runs that could not draw their own
+     * (a runtime without java.desktop) or to redraw one.
+     */
+    public static LossPlot fromMetrics(Path metricsFile, String title) {
+        if (!Files.isRegularFile(metricsFile)) {
+            throw new ConfigException("no metrics file at " + metricsFile);
+        }
+        LossPlot plot = new LossPlot(title);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        int lineNumber = 0;
+        try {
+            for (String line : Files.readAllLines(metricsFile)) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                var row = json.readTree(line);
+                plot.add("train", row.path("step").asLong(), row.path("train_loss").asDouble(Double.NaN));
+                plot.add("val", row.path("step").asLong(), row.path("val_loss").asDouble(Double.NaN));
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ConfigException(metricsFile + " line " + lineNumber + " is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + metricsFile, e);
+        }
+        if (plot.series.isEmpty()) {
+            throw new ConfigException(metricsFile + " has no train_loss or val_loss values");
+        }
+        return plot;
     }
 
     static double[] column(List<double[]> points, int index) {
