@@ -86,11 +86,12 @@ public class MultiHeadAttention extends AbstractBlock {
         NDArray keys;
         NDArray values;
         if (qkv != null) {
-            // [B, T, 3C] -> [3, B, H, T, D]
-            NDArray heads3 = split(qkv.forward(ps, x), 3);
-            queries = positional.rotate(heads3.get(0), offset);
-            keys = positional.rotate(heads3.get(1), offset);
-            values = heads3.get(2);
+            // Split along C, then view each part as heads: the backward pass concatenates the three
+            // gradients once, where indexing a [3, B, H, T, D] view would zero-fill and add three.
+            NDList parts = qkv.forward(ps, x).split(3, 2);
+            queries = positional.rotate(heads(parts.get(0)), offset);
+            keys = positional.rotate(heads(parts.get(1)), offset);
+            values = heads(parts.get(2));
             if (cache != null) {
                 NDArray[] past = cache.get(this);
                 if (past != null) {
@@ -100,11 +101,11 @@ public class MultiHeadAttention extends AbstractBlock {
                 cache.put(this, keys, values);
             }
         } else {
-            queries = split(q.forward(ps, x), 1).get(0);
+            queries = heads(q.forward(ps, x));
             NDArray[] stored = cache == null ? null : cache.get(this);
             if (stored == null) {
-                NDArray heads2 = split(kv.forward(ps, memory), 2);
-                stored = new NDArray[] {heads2.get(0), heads2.get(1)};
+                NDList parts = kv.forward(ps, memory).split(2, 2);
+                stored = new NDArray[] {heads(parts.get(0)), heads(parts.get(1))};
                 if (cache != null) {
                     cache.put(this, stored[0], stored[1]);
                 }
@@ -133,12 +134,11 @@ public class MultiHeadAttention extends AbstractBlock {
         return proj.forward(ps, mixed);
     }
 
-    /** {@code [B, T, n C]} to {@code [n, B, H, T, D]}. */
-    private NDArray split(NDArray projected, int parts) {
-        long batch = projected.getShape().get(0);
-        long length = projected.getShape().get(1);
-        return projected.reshape(batch, length, parts, heads, headDim).transpose(2, 0, 3, 1, 4);
+    /** {@code [B, T, C]} to {@code [B, H, T, D]}, a view. */
+    private NDArray heads(NDArray part) {
+        return part.reshape(part.getShape().get(0), part.getShape().get(1), heads, headDim).transpose(0, 2, 1, 3);
     }
+
 
     /** Rows {@code offset..offset+Tq} of the {@code [L, L]} mask: 0 on and below the diagonal, -inf above. */
     NDArray causalMask(ParameterStore ps, long queries, long keys, long offset, NDArray scores) {
