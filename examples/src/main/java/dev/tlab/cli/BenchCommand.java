@@ -33,7 +33,10 @@ import picocli.CommandLine.Parameters;
             "Train a config for a few steps and report tokens/s and MFU: achieved training FLOP/s over this"
                     + " machine's matmul peak in the run's precision (float32, or float16 for fp16), measured"
                     + " before and after training, the higher reading kept.",
-            "Training FLOPs per token follow nanoGPT: 6 x parameters + 12 x layers x d_model x context."
+            "Training FLOPs per token follow nanoGPT: 6 x parameters + 12 x layers x d_model x context.",
+            "On a shared machine the matmul rate drifts during a run, so the bench also times a few matmuls at"
+                    + " the peak's size between training steps (outside the timed steps) and reports MFU against"
+                    + " their median as 'MFU alongside': efficiency at the machine's speed of the moment."
         })
 final class BenchCommand implements Callable<Integer> {
 
@@ -67,6 +70,11 @@ final class BenchCommand implements Callable<Integer> {
                     + " sample after the first quarter of the run over the first one there (default: ${DEFAULT-VALUE}).")
     int memoryEvery;
 
+    @Option(names = "--peak-every", defaultValue = "25", paramLabel = "N",
+            description = "Time the matmul rate between training steps every N timed steps, for 'MFU alongside'"
+                    + " (default: ${DEFAULT-VALUE}; 0: off).")
+    int peakEvery;
+
     @Option(names = "--json", paramLabel = "FILE", defaultValue = "bench.json",
             description = "Where the figures go as JSON (default: ${DEFAULT-VALUE}).")
     Path json;
@@ -83,41 +91,56 @@ final class BenchCommand implements Callable<Integer> {
         RunConfig run = ConfigLoader.load(config, all);
         Device device = Devices.resolve(run.train().device());
         DataType peakType = run.train().halfPrecision() ? DataType.FLOAT16 : DataType.FLOAT32;
-        double peakBefore = matmulPeak(device, matmulSize, peakType);
+        Peak before = matmulPeak(device, matmulSize, peakType);
+        double peakBefore = before.flops();
 
         // Timed window: after the warm-up steps, up to the step before the last (whose evaluation
         // and checkpoint are not training).
         int warm = Math.max(0, Math.min(warmup, steps - 2));
         long lastTimed = Math.max(warm + 1, steps - 1);
         long[] window = new long[2];
+        long[] sampling = new long[1];
         List<long[]> memory = new ArrayList<>();
-        Trainer trainer = new Trainer(run, null, false).onStep((done, manager) -> {
-            if (done == warm) {
-                window[0] = System.nanoTime();
-            }
-            if (done == lastTimed) {
-                window[1] = System.nanoTime();
-            }
-            if (done % memoryEvery == 0) {
-                memory.add(new long[] {done, ProcessMemory.now().residentBytes()});
-            }
-        });
-        long begin = System.nanoTime();
-        Trainer.Result result = trainer.fit();
+        List<Double> alongside = new ArrayList<>();
+        Trainer.Result result;
+        Trainer trainer;
+        long begin;
+        try (MatmulProbe probe = peakEvery > 0 ? new MatmulProbe(device, before.size(), peakType) : null) {
+            trainer = new Trainer(run, null, false).onStep((done, manager) -> {
+                if (done == warm) {
+                    window[0] = System.nanoTime();
+                }
+                if (done == lastTimed) {
+                    window[1] = System.nanoTime();
+                }
+                if (done % memoryEvery == 0) {
+                    memory.add(new long[] {done, ProcessMemory.now().residentBytes()});
+                }
+                if (probe != null && done > warm && done < lastTimed && (done - warm) % peakEvery == 0) {
+                    long start = System.nanoTime();
+                    alongside.add(probe.rate());
+                    sampling[0] += System.nanoTime() - start;
+                }
+            });
+            begin = System.nanoTime();
+            result = trainer.fit();
+        }
         if (warm == 0) {
             window[0] = begin;
         }
         // Measured again after training and the higher one kept: on a shared machine one reading
         // can come out low, and MFU against a low peak flatters.
-        double peakAfter = matmulPeak(device, matmulSize, peakType);
+        double peakAfter = matmulPeak(device, matmulSize, peakType).flops();
         double peak = Math.max(peakBefore, peakAfter);
         long timedSteps = lastTimed - warm;
-        double seconds = (window[1] - window[0]) / 1e9;
+        double seconds = (window[1] - window[0] - sampling[0]) / 1e9;
         long tokensPerStep = run.train().batchSize() * (long) run.train().gradAccum() * result.model().context();
         double tokensPerSecond = timedSteps * tokensPerStep / seconds;
         double flopsPerToken = result.model().trainingFlopsPerToken();
         double achieved = tokensPerSecond * flopsPerToken;
         double mfu = achieved / peak;
+        double alongsideMedian = median(alongside);
+        double mfuAlongside = achieved / alongsideMedian;
         ProcessMemory end = ProcessMemory.now();
         double growth = memoryGrowth(memory, warm, steps);
 
@@ -132,6 +155,13 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "FLOPs/token       %.3g%n", flopsPerToken);
         out.printf(Locale.ROOT, "achieved          %.1f GFLOP/s%n", achieved / 1e9);
         out.printf(Locale.ROOT, "MFU               %.1f%%%n", 100 * mfu);
+        if (!alongside.isEmpty()) {
+            out.printf(Locale.ROOT, "matmul alongside  %.1f GFLOP/s (n = %d, median of %d samples between steps, %.1f to %.1f)%n",
+                    alongsideMedian / 1e9, before.size(), alongside.size(),
+                    alongside.stream().mapToDouble(Double::doubleValue).min().orElse(0) / 1e9,
+                    alongside.stream().mapToDouble(Double::doubleValue).max().orElse(0) / 1e9);
+            out.printf(Locale.ROOT, "MFU alongside     %.1f%% (against that median)%n", 100 * mfuAlongside);
+        }
         out.printf(Locale.ROOT, "peak RSS          %.0f MiB (native, outside the Java heap, at the end: %.0f MiB)%n",
                 end.peakResidentBytes() / 1048576.0, end.nativeBytes() / 1048576.0);
         if (!Double.isNaN(growth)) {
@@ -164,6 +194,10 @@ final class BenchCommand implements Callable<Integer> {
         figures.put("ms_per_step", 1000 * seconds / timedSteps);
         figures.put("flops_per_token", flopsPerToken);
         figures.put("mfu", mfu);
+        figures.put("matmul_alongside_size", before.size());
+        figures.put("matmul_alongside_gflops", alongside.stream().map(f -> f / 1e9).toList());
+        figures.put("matmul_alongside_median_gflops", alongside.isEmpty() ? null : alongsideMedian / 1e9);
+        figures.put("mfu_alongside", alongside.isEmpty() ? null : mfuAlongside);
         figures.put("peak_rss_bytes", end.peakResidentBytes());
         figures.put("native_bytes", end.nativeBytes());
         figures.put("rss_samples", memory);
@@ -202,30 +236,77 @@ final class BenchCommand implements Callable<Integer> {
         return (largest / 4) + ", " + (largest / 2) + ", " + largest;
     }
 
+    /** The fastest matmul rate seen, in FLOP/s, and the n x n size that gave it. */
+    record Peak(double flops, int size) {}
+
     /** Best of several timed matmuls of sizes n/4, n/2 and n, each after a warm-up. */
-    static double matmulPeak(Device device, int largest, DataType type) {
-        double best = 0;
+    static Peak matmulPeak(Device device, int largest, DataType type) {
+        Peak best = new Peak(0, largest);
         for (int n : new int[] {largest / 4, largest / 2, largest}) {
-            best = Math.max(best, matmulPeakAt(device, n, type));
+            double flops = matmulPeakAt(device, n, type);
+            if (flops > best.flops()) {
+                best = new Peak(flops, n);
+            }
         }
         return best;
     }
 
     private static double matmulPeakAt(Device device, int n, DataType type) {
-        try (NDManager manager = NDManager.newBaseManager(device)) {
-            NDArray a = manager.randomNormal(new Shape(n, n)).toType(type, false);
-            NDArray b = manager.randomNormal(new Shape(n, n)).toType(type, false);
-            double best = Double.MAX_VALUE;
+        try (MatmulProbe probe = new MatmulProbe(device, n, type)) {
+            double best = 0;
             for (int i = 0; i < 12; i++) {
-                long start = System.nanoTime();
+                double flops = probe.rate(1);
+                if (i >= 2) {
+                    best = Math.max(best, flops);
+                }
+            }
+            return best;
+        }
+    }
+
+    static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /** Two n x n random matrices kept on the device, to time their product whenever asked. */
+    static final class MatmulProbe implements AutoCloseable {
+        private final NDManager manager;
+        private final NDArray a;
+        private final NDArray b;
+        private final int n;
+
+        MatmulProbe(Device device, int n, DataType type) {
+            this.n = n;
+            manager = NDManager.newBaseManager(device);
+            a = manager.randomNormal(new Shape(n, n)).toType(type, false);
+            b = manager.randomNormal(new Shape(n, n)).toType(type, false);
+        }
+
+        /** FLOP/s of three back-to-back products after one untimed one: a sustained, not a best, rate. */
+        double rate() {
+            rate(1);
+            return rate(3);
+        }
+
+        /** FLOP/s of {@code count} products, timed to the last one's result on the host. */
+        double rate(int count) {
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
                 try (NDArray c = a.matMul(b)) {
                     c.getFloat(0, 0);
                 }
-                if (i >= 2) {
-                    best = Math.min(best, (System.nanoTime() - start) / 1e9);
-                }
             }
-            return 2.0 * n * n * n / best;
+            return count * 2.0 * n * n * n / ((System.nanoTime() - start) / 1e9);
+        }
+
+        @Override
+        public void close() {
+            manager.close();
         }
     }
 }

@@ -66,11 +66,11 @@ class MainTest {
     void benchReportsPeakTokensPerSecondAndMfu() throws Exception {
         Path json = dir.resolve("bench.json");
         Outcome bench = run("bench", "../configs/shakespeare-char.yaml", "--steps", "12", "--warmup", "4",
-                "--memory-every", "3", "--matmul-size", "128", "--json", json.toString(),
+                "--memory-every", "3", "--matmul-size", "128", "--peak-every", "2", "--json", json.toString(),
                 "--set", "model.layers=1", "--set", "model.d_model=32", "--set", "train.device=cpu");
         assertEquals(0, bench.code(), bench.err());
         for (String line : new String[] {"matmul peak", "tokens/s", "ms/step", "FLOPs/token", "MFU", "peak RSS",
-                "RSS growth", "4 warm-up, 7 timed"}) {
+                "RSS growth", "4 warm-up, 7 timed", "median of 3 samples between steps", "MFU alongside"}) {
             assertTrue(bench.out().contains(line), bench.out());
         }
         double mfu = Double.parseDouble(bench.out().replaceAll("(?s).*MFU\\s+([0-9.]+)%.*", "$1"));
@@ -78,6 +78,11 @@ class MainTest {
         var figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
         assertEquals(mfu / 100, figures.get("mfu").asDouble(), 0.001);
         assertTrue(figures.get("peak_rss_bytes").asLong() > 0 && figures.get("rss_samples").size() == 4, figures.toString());
+        // Samples at steps 6, 8 and 10; MFU alongside is achieved over their median.
+        assertEquals(3, figures.get("matmul_alongside_gflops").size(), figures.toString());
+        double achieved = figures.get("tokens_per_s").asDouble() * figures.get("flops_per_token").asDouble() / 1e9;
+        assertEquals(achieved / figures.get("matmul_alongside_median_gflops").asDouble(),
+                figures.get("mfu_alongside").asDouble(), 1e-9);
     }
 
     @Test
