@@ -12,10 +12,11 @@ import java.util.List;
  * phases of the machine hit both sides alike, and reports mean ms/step per side and the median of
  * B/A over the groups of four blocks. With no code reading the property, B/A is the null result.
  *
+ * From the repository root, once {@code ./tlab --version} has built the jar:
  * <pre>
- *   mvn -q -o install -DskipTests
  *   java -cp "examples/target/tlab.jar:examples/target/lib/*" scripts/PairedSteps.java [STEPS [BLOCK [KEY=VALUE...]]]
  * </pre>
+ * STEPS defaults to 800 and BLOCK to 10; KEY=VALUE overrides the baby config (configs/shakespeare-char.yaml).
  */
 public class PairedSteps {
     public static void main(String[] args) {
