@@ -139,7 +139,6 @@ public class MultiHeadAttention extends AbstractBlock {
         return part.reshape(part.getShape().get(0), part.getShape().get(1), heads, headDim).transpose(0, 2, 1, 3);
     }
 
-
     /** Rows {@code offset..offset+Tq} of the {@code [L, L]} mask: 0 on and below the diagonal, -inf above. */
     NDArray causalMask(ParameterStore ps, long queries, long keys, long offset, NDArray scores) {
         long needed = Math.max(offset + queries, keys);

@@ -15,6 +15,7 @@ import dev.tlab.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,29 +103,27 @@ final class BenchCommand implements Callable<Integer> {
         long[] sampling = new long[1];
         List<long[]> memory = new ArrayList<>();
         List<Double> alongside = new ArrayList<>();
-        Trainer.Result result;
-        Trainer trainer;
-        long begin;
-        try (MatmulProbe probe = peakEvery > 0 ? new MatmulProbe(device, before.size(), peakType) : null) {
-            trainer = new Trainer(run, null, false).onStep((done, manager) -> {
-                if (done == warm) {
-                    window[0] = System.nanoTime();
-                }
-                if (done == lastTimed) {
-                    window[1] = System.nanoTime();
-                }
-                if (done % memoryEvery == 0) {
-                    memory.add(new long[] {done, ProcessMemory.now().residentBytes()});
-                }
-                if (probe != null && done > warm && done < lastTimed && (done - warm) % peakEvery == 0) {
-                    long start = System.nanoTime();
+        Trainer trainer = new Trainer(run, null, false).onStep((done, manager) -> {
+            if (done == warm) {
+                window[0] = System.nanoTime();
+            }
+            if (done == lastTimed) {
+                window[1] = System.nanoTime();
+            }
+            if (done % memoryEvery == 0) {
+                memory.add(new long[] {done, ProcessMemory.now().residentBytes()});
+            }
+            if (peakEvery > 0 && done > warm && done < lastTimed && (done - warm) % peakEvery == 0) {
+                long start = System.nanoTime();
+                // Made for each sample, so training never runs with its matrices held.
+                try (MatmulProbe probe = new MatmulProbe(device, before.size(), peakType)) {
                     alongside.add(probe.rate());
-                    sampling[0] += System.nanoTime() - start;
                 }
-            });
-            begin = System.nanoTime();
-            result = trainer.fit();
-        }
+                sampling[0] += System.nanoTime() - start;
+            }
+        });
+        long begin = System.nanoTime();
+        Trainer.Result result = trainer.fit();
         if (warm == 0) {
             window[0] = begin;
         }
@@ -156,10 +155,9 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "achieved          %.1f GFLOP/s%n", achieved / 1e9);
         out.printf(Locale.ROOT, "MFU               %.1f%%%n", 100 * mfu);
         if (!alongside.isEmpty()) {
+            DoubleSummaryStatistics range = alongside.stream().mapToDouble(Double::doubleValue).summaryStatistics();
             out.printf(Locale.ROOT, "matmul alongside  %.1f GFLOP/s (n = %d, median of %d samples between steps, %.1f to %.1f)%n",
-                    alongsideMedian / 1e9, before.size(), alongside.size(),
-                    alongside.stream().mapToDouble(Double::doubleValue).min().orElse(0) / 1e9,
-                    alongside.stream().mapToDouble(Double::doubleValue).max().orElse(0) / 1e9);
+                    alongsideMedian / 1e9, before.size(), alongside.size(), range.getMin() / 1e9, range.getMax() / 1e9);
             out.printf(Locale.ROOT, "MFU alongside     %.1f%% (against that median)%n", 100 * mfuAlongside);
         }
         out.printf(Locale.ROOT, "peak RSS          %.0f MiB (native, outside the Java heap, at the end: %.0f MiB)%n",
@@ -273,7 +271,7 @@ final class BenchCommand implements Callable<Integer> {
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
-    /** Two n x n random matrices kept on the device, to time their product whenever asked. */
+    /** Two n x n random matrices on the device, to time their product. */
     static final class MatmulProbe implements AutoCloseable {
         private final NDManager manager;
         private final NDArray a;

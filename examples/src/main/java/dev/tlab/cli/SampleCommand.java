@@ -1,11 +1,11 @@
 package dev.tlab.cli;
 
 import dev.tlab.checkpoint.TrainedModel;
-import dev.tlab.sample.TokenPicker;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.SampleConfig;
 import dev.tlab.sample.ContextLimit;
 import dev.tlab.sample.Sampler;
+import dev.tlab.sample.TokenPicker;
 import dev.tlab.train.Devices;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

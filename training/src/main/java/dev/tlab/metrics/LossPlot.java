@@ -49,6 +49,12 @@ public final class LossPlot {
         }
     }
 
+    /** The train and val losses of one metrics.jsonl row; a row without one adds nothing to that curve. */
+    public void addRow(com.fasterxml.jackson.databind.JsonNode row) {
+        add("train", row.path("step").asLong(), row.path("train_loss").asDouble(Double.NaN));
+        add("val", row.path("step").asLong(), row.path("val_loss").asDouble(Double.NaN));
+    }
+
     /** Writes the plot unless it was written less than ten seconds ago (cheap enough for every eval). */
     public void refresh(Path file) {
         if (lastWrite == Long.MIN_VALUE || System.nanoTime() - lastWrite >= REFRESH_NANOS) {
@@ -120,9 +126,7 @@ public final class LossPlot {
                 if (line.isBlank()) {
                     continue;
                 }
-                var row = json.readTree(line);
-                plot.add("train", row.path("step").asLong(), row.path("train_loss").asDouble(Double.NaN));
-                plot.add("val", row.path("step").asLong(), row.path("val_loss").asDouble(Double.NaN));
+                plot.addRow(json.readTree(line));
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ConfigException(metricsFile + " line " + lineNumber + " is not JSON: " + e.getOriginalMessage());

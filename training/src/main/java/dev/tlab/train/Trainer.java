@@ -146,8 +146,7 @@ public final class Trainer {
                     : null;
             try (MetricsLog metrics = MetricsLog.continuing(runDir.resolve("metrics.jsonl"), first, row -> {
                 if (plot != null) {
-                    plot.add("train", row.path("step").asLong(), row.path("train_loss").asDouble(Double.NaN));
-                    plot.add("val", row.path("step").asLong(), row.path("val_loss").asDouble(Double.NaN));
+                    plot.addRow(row);
                 }
             })) {
                 for (long step = first; step < train.steps(); step++) {
