@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import dev.tlab.config.RunConfig;
 import dev.tlab.optim.AdamW;
-import dev.tlab.optim.LossScaler;
+import dev.tlab.precision.TrainingPrecision;
 import dev.tlab.train.StepSeeds;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -23,21 +23,21 @@ public final class RunCheckpoints {
     private final String vocabulary;
     private final Map<String, Parameter> parameters;
     private final AdamW optimizer;
-    private final LossScaler scaler;
+    private final TrainingPrecision precision;
     private final String parent;
     private double valLoss;
     private double bestValLoss;
     private long bestValStep;
 
-    /** @param scaler the fp16 loss scaler, or null in fp32 */
+    /** @param precision saved for its loss scale */
     public RunCheckpoints(RunConfig config, String vocabulary, Map<String, Parameter> parameters, AdamW optimizer,
-            LossScaler scaler, RunStart.Progress progress) {
+            TrainingPrecision precision, RunStart.Progress progress) {
         this.dir = config.runDir().resolve("checkpoints");
         this.config = config;
         this.vocabulary = vocabulary;
         this.parameters = parameters;
         this.optimizer = optimizer;
-        this.scaler = scaler;
+        this.precision = precision;
         this.parent = progress.parent();
         this.valLoss = progress.valLoss();
         this.bestValLoss = progress.bestValLoss();
@@ -68,7 +68,7 @@ public final class RunCheckpoints {
     private CheckpointState state(long step, long tokensSeen) {
         return new CheckpointState(CheckpointState.FORMAT_VERSION, step, optimizer.stepCount(), tokensSeen,
                 config.train().seed(), StepSeeds.DESCRIPTION, valLoss, bestValLoss, bestValStep,
-                scaler == null ? 0 : scaler.scale(), scaler == null ? 0 : scaler.goodSteps(), vocabulary,
+                precision.savedScale(), precision.savedGoodSteps(), vocabulary,
                 config.resolvedYaml(), Versions.tlab(), Versions.djl(), parent, null);
     }
 

@@ -74,25 +74,28 @@ public final class RunStart {
         return state == null ? null : state.vocab();
     }
 
-    /** Where training continues, and the history that {@code state.json} carries on. */
+    /**
+     * Where training continues, and the history that {@code state.json} carries on; {@code
+     * optimizer} is the AdamW state to continue ({@link AdamW.State#FRESH} unless resuming or asked to).
+     */
     public record Progress(long step, long tokensSeen, double valLoss, double bestValLoss, long bestValStep,
-            double lossScale, int lossScaleGoodSteps, String parent) {}
+            double lossScale, int lossScaleGoodSteps, String parent, AdamW.State optimizer) {}
 
     /**
-     * Checks the model and vocabulary against the checkpoint, then loads weights (and optimizer
-     * state when resuming or asked to) into the model built from {@code config}.
+     * Checks the model and vocabulary against the checkpoint, then loads weights into the model built
+     * from {@code config} and reads the optimizer state (when resuming or asked to) for AdamW.
      *
      * @param model the config of the model the task built
      * @param vocabulary the task's vocabulary
      * @param parameters every parameter by name
-     * @param optimizer AdamW over the trainable parameters
+     * @param trainable the parameters AdamW will train, by name
      * @param say where notes go (skipped checkpoints, changed settings, added characters)
      * @throws ConfigException listing every difference that makes the checkpoint unusable
      */
     public Progress load(RunConfig config, ModelConfig model, String vocabulary, Map<String, Parameter> parameters,
-            AdamW optimizer, NDManager manager, Consumer<String> say) {
+            Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
         if (mode == Mode.SCRATCH) {
-            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null);
+            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
         RunConfig saved = ConfigLoader.parse(state.config(), checkpoint.resolve(Checkpoints.STATE_FILE).toString(), null,
@@ -130,30 +133,29 @@ public final class RunStart {
                     + "; the checkpoint's " + state.vocab().length() + " rows are kept");
         }
         Checkpoints.loadWeights(checkpoint, parameters, manager, rows);
-        if (mode == Mode.RESUME || config.finetune().resumeOptimizer()) {
-            loadMoments(optimizer, rows, manager, say);
-        }
+        AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()
+                ? readMoments(trainable, rows, manager, say) : AdamW.State.FRESH;
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
         if (mode == Mode.RESUME) {
             return new Progress(state.step(), state.tokensSeen(), state.valLoss(), state.bestValLoss(),
-                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent());
+                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent(), optimizer);
         }
         return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0,
-                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")");
+                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer);
     }
 
-    private void loadMoments(AdamW optimizer, VocabularyRows rows, NDManager manager, Consumer<String> say) {
-        Map<String, NDArray> current = optimizer.means();
+    private AdamW.State readMoments(Map<String, Parameter> trainable, VocabularyRows rows, NDManager manager,
+            Consumer<String> say) {
         Map<String, float[]> means = new HashMap<>();
         Map<String, float[]> variances = new HashMap<>();
         List<String> missing = new ArrayList<>();
         try (NDManager scratch = manager.newSubManager()) {
             Map<String, NDArray> saved = Checkpoints.readMoments(checkpoint, scratch);
-            for (var entry : current.entrySet()) {
+            for (var entry : trainable.entrySet()) {
                 String name = entry.getKey();
                 NDArray m = saved.get(Checkpoints.MEAN_PREFIX + name);
                 NDArray v = saved.get(Checkpoints.VARIANCE_PREFIX + name);
-                NDArray target = entry.getValue();
+                NDArray target = entry.getValue().getArray();
                 if (m == null || v == null) {
                     missing.add(name);
                 } else if (rows.applies(name, m.getShape(), target.getShape())) {
@@ -171,6 +173,6 @@ public final class RunStart {
         if (!missing.isEmpty()) {
             say.accept("optimizer: no saved moments for " + missing + " (frozen when saved?); they start at zero");
         }
-        optimizer.restore(state.optimizerSteps(), means, variances);
+        return new AdamW.State(state.optimizerSteps(), means, variances);
     }
 }

@@ -11,4 +11,9 @@ public record CheckpointConfig(int every, int keep) {
             throw new ConfigException("checkpoint.keep must be >= 1, got " + keep);
         }
     }
+
+    /** Whether a step checkpoint is written after {@code done} of {@code steps} steps (the last always is). */
+    public boolean saves(long done, long steps) {
+        return (every > 0 && done % every == 0) || done == steps;
+    }
 }

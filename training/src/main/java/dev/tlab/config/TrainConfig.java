@@ -72,6 +72,16 @@ public record TrainConfig(
         return precision.equals("fp16");
     }
 
+    /** Whether the step that completes {@code done} steps logs a train loss (the first and last always do). */
+    public boolean logs(long done) {
+        return done % logEvery == 0 || done == 1 || done == steps;
+    }
+
+    /** Whether the step that completes {@code done} steps is followed by an evaluation (the last always is). */
+    public boolean evaluates(long done) {
+        return done % evalEvery == 0 || done == steps;
+    }
+
     /** Steps over which the cosine runs from lr down to min_lr. */
     public int cosineEnd() {
         return decaySteps > 0 ? decaySteps : steps;

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /** One JSON object per line, flushed each write so a crashed run keeps its curve. */
 public final class MetricsLog implements AutoCloseable {
@@ -38,31 +37,46 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     /**
-     * The log of a run resumed after {@code step} steps: earlier rows are kept (and handed to
-     * {@code kept}, e.g. for the loss plot), rows logged after that checkpoint are dropped, since
-     * the resumed run logs those steps again.
+     * The log of a run resumed after {@code step} steps: earlier rows are kept, rows logged after
+     * that checkpoint are dropped, since the resumed run logs those steps again.
      */
-    public static MetricsLog continuing(Path file, long step, Consumer<JsonNode> kept) {
-        List<String> lines = new ArrayList<>();
-        if (step > 0 && Files.isRegularFile(file)) {
-            try {
-                for (String line : Files.readAllLines(file)) {
-                    JsonNode row;
-                    try {
-                        row = JSON.readTree(line);
-                    } catch (IOException e) {
-                        continue; // a line cut short by a crash
-                    }
-                    if (row != null && row.path("step").asLong(Long.MAX_VALUE) <= step) {
-                        lines.add(line);
-                        kept.accept(row);
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read metrics file " + file, e);
-            }
+    public static MetricsLog continuing(Path file, long step) {
+        return new MetricsLog(file, step > 0 ? linesUpTo(file, step) : List.of());
+    }
+
+    /** The rows of {@code file} up to {@code step}, e.g. for the plot of a resumed run. */
+    public static List<JsonNode> rows(Path file, long step) {
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : linesUpTo(file, step)) {
+            rows.add(parse(line));
         }
-        return new MetricsLog(file, lines);
+        return rows;
+    }
+
+    private static List<String> linesUpTo(Path file, long step) {
+        List<String> lines = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return lines;
+        }
+        try {
+            for (String line : Files.readAllLines(file)) {
+                JsonNode row = parse(line); // null for a line cut short by a crash
+                if (row != null && row.path("step").asLong(Long.MAX_VALUE) <= step) {
+                    lines.add(line);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read metrics file " + file, e);
+        }
+        return lines;
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** A row of step metrics; NaN values (e.g. no eval this step) are left out. */

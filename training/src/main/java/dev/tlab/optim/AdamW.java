@@ -5,10 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.tlab.djl.DjlInternals;
 import dev.tlab.layers.Params;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,9 +22,14 @@ import java.util.Map;
  * </pre>
  *
  * Matrices and embeddings (rank >= 2) decay; biases and norm gains (rank 1) do not. Moments are
- * ours, named like the parameters, so a checkpoint can save and restore them. The update runs as
- * one fused native call per parameter and clears the gradient for the next step; after
- * {@link #pack()}, one call per decay group over a flat buffer that the parameters are views of.
+ * ours, named like the parameters, so a checkpoint can save and restore them.
+ *
+ * <p>The constructor packs each decay group's parameters and moments into flat buffers and makes
+ * every parameter and moment a view of its slice, so a step updates each group with one fused
+ * native call instead of one per tensor (at the baby size about 700 small ops, a tenth of the
+ * step). Build it after the weights are loaded (a checkpoint's moments come in as {@link State}),
+ * and never write a parameter with {@code NDArray.set} after: that replaces the tensor's storage
+ * and would cut the parameter loose from the buffer.
  */
 public final class AdamW {
 
@@ -45,7 +48,17 @@ public final class AdamW {
     /** A decay group packed into flat buffers; its slots' parameters and moments are views of them. */
     private record Group(boolean decays, List<Slot> slots, NDArray weights, NDArray mean, NDArray variance) {}
 
-    public AdamW(Map<String, Parameter> parameters, double beta1, double beta2, double eps, double weightDecay) {
+    /**
+     * Saved optimizer state: the step count (for bias correction) and moments by parameter name.
+     * Parameters not named start at zero moments.
+     */
+    public record State(long steps, Map<String, float[]> means, Map<String, float[]> variances) {
+        public static final State FRESH = new State(0, Map.of(), Map.of());
+    }
+
+    /** @param parameters the trainable parameters, by name, with their weights already loaded */
+    public AdamW(Map<String, Parameter> parameters, double beta1, double beta2, double eps, double weightDecay,
+            State saved) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -58,9 +71,11 @@ public final class AdamW {
             NDScope.unregister(mean, variance);
             mean.setName(entry.getKey());
             variance.setName(entry.getKey());
-            boolean decays = weight.getShape().dimension() >= 2;
+            boolean decays = decays(entry.getValue());
             slots.add(new Slot(entry.getKey(), entry.getValue(), decays, mean, variance));
         }
+        restore(saved);
+        pack();
     }
 
     /** Which parameters decay, for the start-up log. */
@@ -82,20 +97,7 @@ public final class AdamW {
         // w -= lr/bias1 * m / (sqrt(v)/sqrt(bias2) + eps), equal for lrc and eps' below.
         float lrCorrected = (float) (lr * Math.sqrt(bias2) / bias1);
         float epsCorrected = (float) (eps * Math.sqrt(bias2));
-        if (!groups.isEmpty()) {
-            stepPacked((float) lr, lrCorrected, epsCorrected, (float) gradScale);
-            return;
-        }
-        for (Slot slot : slots) {
-            NDArray weight = slot.parameter.getArray();
-            if (!weight.hasGradient()) {
-                continue;
-            }
-            try (NDArray grad = weight.getGradient()) {
-                update(weight, grad, slot.mean, slot.variance, slot.decays, (float) lr, lrCorrected, epsCorrected,
-                        (float) gradScale);
-            }
-        }
+        stepPacked((float) lr, lrCorrected, epsCorrected, (float) gradScale);
     }
 
     private void stepPacked(float lr, float lrCorrected, float epsCorrected, float gradScale) {
@@ -109,8 +111,7 @@ public final class AdamW {
                 update(group.weights, gradients[i], group.mean, group.variance, group.decays, lr, lrCorrected,
                         epsCorrected, gradScale);
                 for (Slot slot : group.slots) {
-                    // zero_() in place, as the per-tensor kernel does; NaN-safe unlike g - g
-                    JniUtils.zeroGrad((PtNDArray) slot.parameter.getArray());
+                    DjlInternals.zeroGradient(slot.parameter.getArray());
                 }
             }
         } finally {
@@ -118,7 +119,7 @@ public final class AdamW {
         }
     }
 
-    /** One fused native AdamW update of {@code weight} in place (the kernel then zeroes its gradient). */
+    /** One fused native AdamW update of {@code weight} in place. */
     private void update(NDArray weight, NDArray grad, NDArray mean, NDArray variance, boolean decays, float lr,
             float lrCorrected, float epsCorrected, float gradScale) {
         weight.getNDArrayInternal()
@@ -138,13 +139,10 @@ public final class AdamW {
     }
 
     /**
-     * The joint L2 norm of every trainable gradient; one host read. Packed, it is taken from the
-     * groups' flat gradients, which are kept for this step's update.
+     * The joint L2 norm of every trainable gradient; one host read. It is taken from the groups' flat
+     * gradients, which are kept for this step's update.
      */
     public double gradientNorm() {
-        if (groups.isEmpty()) {
-            return GlobalNormClip.norm(slots.stream().map(Slot::parameter).toList());
-        }
         releaseGradients();
         flatGradients = gatherGradients();
         NDArray sumOfSquares = null;
@@ -181,16 +179,9 @@ public final class AdamW {
         }
     }
 
-    /**
-     * Packs each decay group's parameters and moments into flat buffers and makes every parameter
-     * and moment a view of its slice, so a step updates each group with one native call instead of
-     * one per tensor (at the baby size about 700 small ops, a tenth of the step). Values are kept:
-     * updates come out the same as unpacked. Call once, after weights and moments are loaded, and
-     * never write a parameter with {@code NDArray.set} after: it replaces the tensor's storage and
-     * would cut the parameter loose from the buffer.
-     */
-    public void pack() {
-        if (!groups.isEmpty() || slots.isEmpty()) {
+    /** Packs each decay group into flat buffers (see the class comment); values are kept. */
+    private void pack() {
+        if (slots.isEmpty()) {
             return;
         }
         for (boolean decays : new boolean[] {true, false}) {
@@ -216,7 +207,7 @@ public final class AdamW {
                 NDArray view = weightViews.get(j);
                 view.setName(previous.getName());
                 view.setRequiresGradient(true);
-                setArray(old.parameter, view);
+                DjlInternals.replaceArray(old.parameter, view);
                 previous.close();
                 meanViews.get(j).setName(old.name);
                 varianceViews.get(j).setName(old.name);
@@ -261,30 +252,15 @@ public final class AdamW {
         return out;
     }
 
-    /** DJL lets a parameter's array be set only before its shape is known. */
-    private static void setArray(Parameter parameter, NDArray array) {
-        try {
-            Field field = Parameter.class.getDeclaredField("array");
-            field.setAccessible(true);
-            field.set(parameter, array);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot pack parameters: DJL's Parameter has no 'array' field", e);
-        }
-    }
-
     public long stepCount() {
         return step;
     }
 
-    /**
-     * Continues from saved state: the step count (for bias correction) and the moments of the
-     * parameters named in {@code means} and {@code variances}, whose shapes must match. Parameters
-     * not named keep zero moments.
-     */
-    public void restore(long steps, Map<String, float[]> means, Map<String, float[]> variances) {
+    /** Writes saved moments into the fresh, still unpacked moment arrays. */
+    private void restore(State saved) {
         for (Slot slot : slots) {
-            float[] mean = means.get(slot.name);
-            float[] variance = variances.get(slot.name);
+            float[] mean = saved.means().get(slot.name);
+            float[] variance = saved.variances().get(slot.name);
             if (mean != null && variance != null) {
                 if (mean.length != slot.mean.size() || variance.length != slot.variance.size()) {
                     throw new IllegalArgumentException("moments of " + slot.name + " have " + mean.length
@@ -294,7 +270,7 @@ public final class AdamW {
                 slot.variance.set(variance);
             }
         }
-        this.step = steps;
+        this.step = saved.steps();
     }
 
     /** First and second moments by parameter name. */
@@ -311,12 +287,12 @@ public final class AdamW {
     }
 
     /** e.g. "decay: 18 tensors, 793,600 values; no decay: 34 tensors, 4,352 values". */
-    public String describeGroups() {
+    public static String describeGroups(Map<String, Parameter> parameters) {
         long[] counts = new long[4];
-        for (Slot slot : slots) {
-            int group = slot.decays ? 0 : 2;
+        for (Parameter parameter : parameters.values()) {
+            int group = decays(parameter) ? 0 : 2;
             counts[group]++;
-            counts[group + 1] += slot.parameter.getArray().size();
+            counts[group + 1] += parameter.getArray().size();
         }
         return String.format(
                 "decay (rank >= 2): %d tensors, %,d values; no decay (biases, norm gains): %d tensors, %,d values",

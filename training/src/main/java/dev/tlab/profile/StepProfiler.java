@@ -1,7 +1,7 @@
 package dev.tlab.profile;
 
 import ai.djl.Device;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.tlab.djl.DjlInternals;
 import dev.tlab.models.TokenModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -148,7 +148,7 @@ public final class StepProfiler {
             trace = Files.createTempFile("tlab-trace", ".json");
             marking = new MarkingTimer();
             model.setTimer(marking);
-            JniUtils.startProfile(false, false, false);
+            DjlInternals.startProfiler();
             tracing = true;
         } catch (IOException | RuntimeException | LinkageError e) {
             model.setTimer(SublayerTimer.OFF);
@@ -159,7 +159,7 @@ public final class StepProfiler {
     private void stopTrace() {
         if (tracing) {
             tracing = false;
-            JniUtils.stopProfile(trace.toString());
+            DjlInternals.stopProfiler(trace);
         }
     }
 

@@ -2,71 +2,65 @@ package dev.tlab.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import dev.tlab.checkpoint.Checkpoints;
 import dev.tlab.checkpoint.RunCheckpoints;
 import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
-import dev.tlab.data.BatchSampler;
-import dev.tlab.data.BatchSource;
-import dev.tlab.metrics.LossPlot;
-import dev.tlab.metrics.MetricsLog;
-import dev.tlab.metrics.Plots;
-import dev.tlab.metrics.ProgressBar;
 import dev.tlab.metrics.RunSummary;
-import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.Freeze;
-import dev.tlab.optim.GlobalNormClip;
-import dev.tlab.optim.LossScaler;
-import dev.tlab.layers.HalfPrecisionStore;
-import dev.tlab.layers.Scalars;
-import dev.tlab.optim.LrSchedule;
-import dev.tlab.profile.Phase;
+import dev.tlab.precision.TrainingPrecision;
 import dev.tlab.profile.ProfileTable;
 import dev.tlab.profile.StepProfiler;
+import dev.tlab.train.listeners.CheckpointWriter;
+import dev.tlab.train.listeners.Evaluator;
+import dev.tlab.train.listeners.LossPlotter;
+import dev.tlab.train.listeners.MetricsWriter;
+import dev.tlab.train.listeners.Profiler;
+import dev.tlab.train.listeners.ProgressReporter;
+import dev.tlab.train.listeners.SampleWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Trains a decoder LM from a {@link RunConfig}. Each step runs inside an {@link NDScope}, so every
- * array it creates is freed when it ends; the AdamW update runs after the scope, on arrays that
- * live as long as the model.
+ * Trains any {@link Task} from a {@link RunConfig}: builds the task, precision and optimizer,
+ * restores a checkpoint if there is one, then runs the step loop. Everything besides the step
+ * itself (evaluation, metrics, progress, plots, checkpoints, profiling, samples) is a
+ * {@link TrainingListener}.
  */
 public final class Trainer {
 
     private final RunConfig config;
     private final PrintStream console;
     private final boolean interactive;
-    private StepListener listener = (done, manager) -> {};
-    private RunStart start = RunStart.scratch();
-    private ProfileTable profile;
-
-    /** Called after every optimizer step, with the manager that owns the model. */
-    @FunctionalInterface
-    public interface StepListener {
-        void afterStep(long done, NDManager manager);
-    }
+    private final List<TrainingListener> extraListeners = new ArrayList<>();
+    private final List<StepCallback> callbacks = new ArrayList<>();
+    private RunStart origin = RunStart.scratch();
+    private Profiler profiler;
 
     /** What a finished run reports. */
     public record Result(
             Path runDir, ModelConfig model, long steps, double trainLoss, double valLoss, double tokensPerSecond,
             String sample, Map<String, Double> evalMetrics) {}
+
+    /** Called after every optimizer step with the steps done and the manager that owns the model. */
+    @FunctionalInterface
+    public interface StepCallback {
+        void afterStep(long done, NDManager manager);
+    }
 
     /**
      * @param console where progress goes, or null for a silent run
@@ -78,14 +72,15 @@ public final class Trainer {
         this.interactive = interactive;
     }
 
-    public Trainer onStep(StepListener listener) {
-        this.listener = listener;
+    /** Adds a listener; it hears events after the trainer's own. */
+    public Trainer listen(TrainingListener listener) {
+        extraListeners.add(listener);
         return this;
     }
 
     /** Starts from a checkpoint: {@link RunStart#resume} or {@link RunStart#finetune}. */
     public Trainer from(RunStart start) {
-        this.start = start;
+        this.origin = start;
         return this;
     }
 
@@ -93,244 +88,112 @@ public final class Trainer {
         TrainConfig train = config.train();
         Device device = Devices.resolve(train.device());
         Path runDir = config.runDir();
-
         Engine.getInstance().setRandomSeed((int) train.seed());
-        try (NDManager manager = NDManager.newBaseManager(device)) {
+        try (NDManager manager = NDManager.newBaseManager(device); Listeners listeners = new Listeners()) {
             refuseToOverwrite(runDir);
-            Task task = Tasks.create(config, manager, start.baseVocabulary());
+            Task task = Tasks.create(config, manager, origin.baseVocabulary());
             TokenModel model = task.model();
-            ModelConfig modelConfig = model.config();
             Map<String, Parameter> parameters = model.namedParameters();
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
-            HalfPrecisionStore half = train.halfPrecision() ? new HalfPrecisionStore(manager, trainable.values()) : null;
-            ParameterStore ps = half != null ? half : new ParameterStore(manager, false);
-            LossScaler scaler = half != null ? new LossScaler() : null;
-            AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay());
-            LrSchedule schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
+            describe(device, task, parameters, trainable);
 
-            say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
-                    config.name(), device, modelConfig.type(), config.data().task(), modelConfig.parameterCount(),
-                    task.describe()));
-            say("engine: " + Devices.describe(device) + " | precision " + train.precision());
-            say("AdamW groups: " + optimizer.describeGroups());
-            if (trainable.size() < parameters.size()) {
-                say("frozen (" + config.finetune().freeze() + "): " + (parameters.size() - trainable.size()) + " tensors");
-            }
-            RunStart.Progress progress = start.load(config, modelConfig, task.vocabulary(), parameters, optimizer,
+            RunStart.Progress progress = origin.load(config, model.config(), task.vocabulary(), parameters, trainable,
                     manager, this::say);
-            if (scaler != null && progress.lossScale() > 0) {
-                scaler.restore(progress.lossScale(), progress.lossScaleGoodSteps());
-            }
-            // After loading: from here on parameters and moments are views of one buffer per group.
-            optimizer.pack();
-            RunCheckpoints checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, scaler, progress);
+            AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay(),
+                    progress.optimizer());
+            TrainingPrecision precision = TrainingPrecision.of(train, manager, trainable.values());
+            precision.restore(progress.lossScale(), progress.lossScaleGoodSteps());
             createRunDir(runDir);
-            RunSummary.clear(runDir);
             say("outputs: " + runDir.toAbsolutePath());
 
-            long tokensPerStep = task.tokensPerMicroBatch() * train.gradAccum();
-            ProgressBar bar = console == null ? null : new ProgressBar(console, train.steps(), interactive);
-            double trainLoss = Double.NaN;
-            double valLoss = Double.NaN;
-            long first = progress.step();
-            long tokensSeen = progress.tokensSeen();
-            Map<String, Double> extra = Map.of();
-            long start = System.nanoTime();
-            long windowNanos = 0;
-            long trainNanos = 0;
-            long windowTokens = 0;
-            double tokensPerSecond = Double.NaN;
-            StepProfiler profiler = StepProfiler.create(train.profileSteps(), model, device);
-            LossPlot plot = Plots.supported()
-                    ? new LossPlot(config.name() + " (" + modelConfig.parameterCount() + " parameters)")
-                    : null;
-            try (MetricsLog metrics = MetricsLog.continuing(runDir.resolve("metrics.jsonl"), first, row -> {
-                if (plot != null) {
-                    plot.addRow(row);
+            profiler = new Profiler(StepProfiler.create(train.profileSteps(), model, device), runDir, this::say);
+            listeners.add(profiler); // first, so evaluation never counts as step time
+            var evaluator = new Evaluator(task, precision, manager, train, listeners);
+            listeners.add(evaluator);
+            listeners.add(new MetricsWriter(runDir, progress.step()));
+            listeners.add(LossPlotter.orNote(runDir,
+                    config.name() + " (" + model.config().parameterCount() + " parameters)", progress.step(), this::say));
+            if (console != null) {
+                listeners.add(new ProgressReporter(console, interactive, train.steps(), progress.step()));
+            }
+            var checkpoints = new CheckpointWriter(
+                    new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, precision, progress),
+                    config.checkpoint(), train.steps());
+            listeners.add(checkpoints);
+            var samples = new SampleWriter(task, precision, manager, train.seed(), runDir, this::say);
+            listeners.add(samples);
+            extraListeners.forEach(listeners::add);
+            callbacks.forEach(callback -> listeners.add(new TrainingListener() {
+                @Override
+                public void onStepEnd(StepResult step) {
+                    callback.afterStep(step.step(), manager);
                 }
-            })) {
-                for (long step = first; step < train.steps(); step++) {
-                    long done = step + 1;
-                    // Dropout masks depend on the step alone, so a resumed run draws the same ones.
-                    Engine.getInstance().setRandomSeed(StepSeeds.of(train.seed(), step));
-                    boolean log = done % train.logEvery() == 0 || done == 1 || done == train.steps();
-                    boolean eval = done % train.evalEvery() == 0 || done == train.steps();
-                    long stepStart = System.nanoTime();
-                    profiler.startStep();
-                    double lr = schedule.at(step);
-                    double gradScale;
-                    boolean apply = true;
-                    try (NDScope ignored = new NDScope()) {
-                        double lossScale = scaler == null ? 1 : scaler.scale();
-                        NDArray loss = accumulate((s, micro) -> task.trainLoss(ps, manager, s, micro), step,
-                                train.gradAccum(), lossScale, profiler);
-                        double norm = 0;
-                        if (half != null) {
-                            // The overflow check needs the norm anyway: one host read per step.
-                            norm = half.gradientNorm() / lossScale;
-                            apply = scaler.update(norm);
-                            if (apply) {
-                                half.addGradientsToMasters();
-                            }
-                            half.endStep();
-                        } else if (train.gradClip() > 0) {
-                            norm = optimizer.gradientNorm();
-                        }
-                        gradScale = GlobalNormClip.factor(norm, train.gradClip()) / lossScale;
-                        if (log || eval) {
-                            trainLoss = loss.getFloat();
-                        }
-                        profiler.lap(Phase.CLIP);
-                    }
-                    profiler.lap(Phase.BOOKKEEPING);
-                    if (apply) {
-                        optimizer.step(lr, gradScale);
-                    }
-                    profiler.lap(Phase.OPTIMIZER);
-                    if (profiler.endStep()) {
-                        profile = profiler.table();
-                        say("\n" + profile.format());
-                        writeText(runDir.resolve("profile.txt"), profile.format());
-                    }
-                    // Throughput counts training steps only, not evaluation or checkpoints.
-                    long stepNanos = System.nanoTime() - stepStart;
-                    windowNanos += stepNanos;
-                    trainNanos += stepNanos;
-                    windowTokens += tokensPerStep;
-                    tokensSeen += tokensPerStep;
+            }));
 
-                    if (eval) {
-                        valLoss = evaluate(task, ps, manager, train.evalBatches());
-                        extra = task.evalMetrics(ps, manager);
-                        if (half != null) {
-                            half.endStep();
-                        }
-                        checkpoints.evaluated(done, tokensSeen, valLoss);
-                    }
-                    if (log || eval) {
-                        tokensPerSecond = windowTokens / (windowNanos / 1e9);
-                        double elapsed = (System.nanoTime() - start) / 1e9;
-                        metrics.write(done, lr, trainLoss, eval ? valLoss : Double.NaN, tokensPerSecond, elapsed, eval ? extra : Map.of());
-                        if (plot != null) {
-                            plot.add("train", done, trainLoss);
-                        }
-                        if (eval && plot != null) {
-                            plot.add("val", done, valLoss);
-                            plot.refresh(runDir.resolve("loss.png"));
-                        }
-                        if (bar != null) {
-                            double eta = elapsed / (done - first) * (train.steps() - done);
-                            bar.update(done, trainLoss, valLoss, lr, tokensPerSecond, eta);
-                        }
-                        windowNanos = 0;
-                        windowTokens = 0;
-                    }
-                    boolean save = config.checkpoint().every() > 0 && done % config.checkpoint().every() == 0;
-                    if (save || done == train.steps()) {
-                        checkpoints.save(done, tokensSeen);
-                    }
-                    listener.afterStep(done, manager);
-                }
+            var step = new TrainingStep(task, precision, optimizer, train, manager, listeners);
+            RunEnd end = loop(step, train, progress, task.tokensPerMicroBatch() * train.gradAccum(), listeners, evaluator);
+            new RunSummary(train.steps(), end.trainLoss(), end.last().valLoss(), checkpoints.bestValLoss(),
+                    end.trainTokensPerSecond(), end.wallSeconds()).write(runDir);
+            return new Result(runDir, model.config(), train.steps(), end.trainLoss(), end.last().valLoss(),
+                    end.trainTokensPerSecond(), samples.samples(), end.last().metrics());
+        }
+    }
+
+    /** The step loop: set the step's seed, take the step, tell the listeners. */
+    private static RunEnd loop(TrainingStep step, TrainConfig train, RunStart.Progress progress, long tokensPerStep,
+            Listeners listeners, Evaluator evaluator) {
+        long tokensSeen = progress.tokensSeen();
+        double trainLoss = Double.NaN;
+        Throughput throughput = new Throughput();
+        long start = System.nanoTime();
+        for (long s = progress.step(); s < train.steps(); s++) {
+            long done = s + 1;
+            // Dropout masks depend on the step alone, so a resumed run draws the same ones.
+            Engine.getInstance().setRandomSeed(StepSeeds.of(train.seed(), s));
+            long stepStart = System.nanoTime();
+            listeners.onStepStart(s);
+            boolean reports = train.logs(done) || train.evaluates(done);
+            TrainingStep.Outcome outcome = step.run(s, reports);
+            throughput.add(System.nanoTime() - stepStart, tokensPerStep);
+            tokensSeen += tokensPerStep;
+            if (reports) {
+                trainLoss = outcome.loss();
             }
-            if (plot != null) {
-                plot.write(runDir.resolve("loss.png"));
-            } else {
-                say(Plots.MISSING);
-            }
-            double totalSeconds = (System.nanoTime() - start) / 1e9;
-            double meanTokensPerSecond = (train.steps() - first) * tokensPerStep / (trainNanos / 1e9);
-            say(String.format(Locale.ROOT,
-                    "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s in training steps, %,.0f overall",
-                    train.steps(), ProgressBar.duration(totalSeconds), trainLoss, valLoss, meanTokensPerSecond,
-                    (train.steps() - first) * tokensPerStep / totalSeconds));
-            extra.forEach((key, value) -> say(String.format(Locale.ROOT, "%s: %.4f", key, value)));
-            String sample = writeSamples(runDir, task.samples(ps, manager, train.seed()));
-            new RunSummary(train.steps(), trainLoss, valLoss, checkpoints.bestValLoss(), meanTokensPerSecond, totalSeconds).write(runDir);
-            return new Result(runDir, modelConfig, train.steps(), trainLoss, valLoss, meanTokensPerSecond, sample, extra);
+            listeners.onStepEnd(new StepResult(done, outcome.lr(), outcome.loss(), outcome.gradNorm(),
+                    outcome.applied(), reports, tokensSeen, reports ? throughput.takeRate() : Double.NaN,
+                    (System.nanoTime() - start) / 1e9));
         }
+        RunEnd end = new RunEnd(train.steps(), progress.step(), tokensPerStep, throughput.trainSeconds(),
+                (System.nanoTime() - start) / 1e9, trainLoss, evaluator.last());
+        listeners.onTrainingEnd(end);
+        return end;
     }
 
-    /** One micro-batch's mean loss, recorded for backward. */
-    @FunctionalInterface
-    interface MicroBatchLoss {
-        NDArray loss(long step, int micro);
-    }
-
-    /** Loss summed over micro-batches (each scaled by 1/accum), gradients accumulated. */
-    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum) {
-        return accumulate(microLoss, step, accum, 1, StepProfiler.off());
-    }
-
-    /**
-     * As above, with backward on the loss times {@code lossScale} (float16's loss scaling; 1
-     * otherwise); the returned loss is unscaled.
-     */
-    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale, StepProfiler profiler) {
-        NDArray total = null;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            for (int micro = 0; micro < accum; micro++) {
-                NDArray loss = Scalars.over(microLoss.loss(step, micro), accum);
-                profiler.lap(Phase.FORWARD);
-                collector.backward(lossScale == 1 ? loss : Scalars.times(loss, lossScale));
-                profiler.lap(Phase.BACKWARD);
-                NDArray detached = loss.stopGradient();
-                total = total == null ? detached : total.add(detached);
-            }
-        }
-        return total;
-    }
-
-    /** {@link #accumulate} for a GPT on a batch source. */
-    static NDArray forwardBackward(
-            DecoderLM model, ParameterStore ps, NDManager manager, BatchSource sampler, long step, int accum) {
-        return accumulate((s, micro) -> {
-            BatchSampler.Batch batch = sampler.sample(s, micro);
-            NDArray logits = model.forward(ps, toDevice(manager, batch.inputs(), batch), true);
-            return LmLoss.crossEntropy(logits, toDevice(manager, batch.targets(), batch));
-        }, step, accum);
-    }
-
-    /** Mean validation loss over a fixed set of batches, so evals are comparable across steps. */
-    static double evaluate(Task task, ParameterStore ps, NDManager manager, int batches) {
-        try (NDScope ignored = new NDScope()) {
-            NDArray sum = null;
-            for (int i = 0; i < batches; i++) {
-                NDArray loss = task.valLoss(ps, manager, i);
-                sum = sum == null ? loss : sum.add(loss);
-            }
-            return sum.getFloat() / batches;
-        }
-    }
-
-    private static NDArray toDevice(NDManager manager, long[] values, BatchSampler.Batch batch) {
-        return manager.create(values, new Shape(batch.batchSize(), batch.context()));
-    }
-
-    private String writeSamples(Path runDir, String report) {
-        if (report.isEmpty()) {
-            return "";
-        }
-        writeText(runDir.resolve("samples.txt"), report);
-        say("\n" + report);
-        return report;
-    }
-
-    private static void writeText(Path file, String text) {
-        try {
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Adds a callback after every step (tests and benchmarks watch memory and time with it). */
+    public Trainer onStep(StepCallback callback) {
+        callbacks.add(callback);
+        return this;
     }
 
     /** The sublayer timing table of a run with {@code train.profile_steps > 0}, once fit has made it; else null. */
     public ProfileTable profile() {
-        return profile;
+        return profiler == null ? null : profiler.table();
+    }
+
+    private void describe(Device device, Task task, Map<String, Parameter> parameters, Map<String, Parameter> trainable) {
+        ModelConfig model = task.model().config();
+        say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
+                config.name(), device, model.type(), config.data().task(), model.parameterCount(), task.describe()));
+        say("engine: " + Devices.describe(device) + " | precision " + config.train().precision());
+        say("AdamW groups: " + AdamW.describeGroups(trainable));
+        if (trainable.size() < parameters.size()) {
+            say("frozen (" + config.finetune().freeze() + "): " + (parameters.size() - trainable.size()) + " tensors");
+        }
     }
 
     /** A fresh run must not delete the checkpoints of an earlier one by pruning them. */
     private void refuseToOverwrite(Path runDir) {
-        if (start.isScratch() && !Checkpoints.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
+        if (origin.isScratch() && !Checkpoints.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
             throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
                     + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
         }
@@ -343,6 +206,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create run directory " + runDir, e);
         }
+        RunSummary.clear(runDir);
     }
 
     private void say(String line) {

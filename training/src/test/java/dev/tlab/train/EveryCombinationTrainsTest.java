@@ -64,14 +64,14 @@ class EveryCombinationTrainsTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             DecoderLM model = DecoderLM.create(config, manager);
             ParameterStore ps = new ParameterStore(manager, false);
-            AdamW optimizer = new AdamW(model.namedParameters(), 0.9, 0.99, 1e-8, 0.1);
+            AdamW optimizer = new AdamW(model.namedParameters(), 0.9, 0.99, 1e-8, 0.1, AdamW.State.FRESH);
             BatchSampler batches = new BatchSampler(tokens, 8, config.context(), 7);
             double[] losses = new double[STEPS];
             for (int step = 0; step < STEPS; step++) {
                 double scale;
                 try (NDScope ignored = new NDScope()) {
-                    losses[step] = Trainer.forwardBackward(model, ps, manager, batches, step, 1).getFloat();
-                    scale = GlobalNormClip.factor(GlobalNormClip.norm(model.namedParameters().values()), 1.0);
+                    losses[step] = Steps.forwardBackward(model, ps, manager, batches, step, 1).getFloat();
+                    scale = GlobalNormClip.factor(optimizer.gradientNorm(), 1.0);
                 }
                 optimizer.step(3e-3 * Math.min(1.0, (step + 1) / 5.0), scale);
             }

@@ -15,11 +15,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
-import dev.tlab.layers.HalfPrecisionStore;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
-import dev.tlab.optim.LossScaler;
-import dev.tlab.profile.StepProfiler;
+import dev.tlab.precision.HalfPrecisionStore;
+import dev.tlab.precision.LossScaler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +74,8 @@ class MixedPrecisionTest {
             for (int step = 0; step < 40; step++) {
                 try (NDScope ignored = new NDScope()) {
                     double scale = scaler.scale();
-                    Trainer.accumulate((s, micro) -> LmLoss.crossEntropy(model.forward(store, tokens, true), tokens), step, 1, scale, StepProfiler.off());
+                    TrainingStep.accumulate((s, micro) -> LmLoss.crossEntropy(model.forward(store, tokens, true), tokens), step, 1, scale,
+                            TrainingListener.NONE);
                     boolean apply = scaler.update(store.gradientNorm() / scale);
                     if (apply) {
                         store.addGradientsToMasters();

@@ -100,7 +100,7 @@ class ModelOptionsTest {
             for (int micro = 0; micro < 2; micro++) {
                 final int which = micro;
                 try (NDScope ignored = new NDScope()) {
-                    losses[micro] = Trainer.forwardBackward(lm, ps, manager, (step, unused) -> sampler.sample(step, which), 0, 1).getFloat();
+                    losses[micro] = Steps.forwardBackward(lm, ps, manager, (step, unused) -> sampler.sample(step, which), 0, 1).getFloat();
                 }
                 single[micro] = probe.getArray().getGradient().toFloatArray();
                 clear(lm.namedParameters());
@@ -108,7 +108,7 @@ class ModelOptionsTest {
             // Both together, accumulated: the mean of the two.
             double accumulatedLoss;
             try (NDScope ignored = new NDScope()) {
-                accumulatedLoss = Trainer.forwardBackward(lm, ps, manager, sampler, 0, 2).getFloat();
+                accumulatedLoss = Steps.forwardBackward(lm, ps, manager, sampler, 0, 2).getFloat();
             }
             float[] accumulated = probe.getArray().getGradient().toFloatArray();
             assertEquals((losses[0] + losses[1]) / 2, accumulatedLoss, 1e-5);

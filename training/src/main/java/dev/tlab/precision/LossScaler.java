@@ -1,4 +1,4 @@
-package dev.tlab.optim;
+package dev.tlab.precision;
 
 /**
  * Dynamic loss scaling for float16 training, with torch's {@code GradScaler} defaults: the loss is

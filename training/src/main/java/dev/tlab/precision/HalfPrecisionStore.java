@@ -1,4 +1,4 @@
-package dev.tlab.layers;
+package dev.tlab.precision;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.tlab.layers.Params;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;

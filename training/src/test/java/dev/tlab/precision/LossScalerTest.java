@@ -1,4 +1,4 @@
-package dev.tlab.optim;
+package dev.tlab.precision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,0 +1,67 @@
+package dev.tlab.precision;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import dev.tlab.optim.AdamW;
+import java.util.Collection;
+
+/**
+ * float16 mixed precision: the blocks see float16 copies of float32 masters ({@link
+ * HalfPrecisionStore}); the loss is scaled before backward ({@link LossScaler}); a step whose
+ * gradients overflowed is skipped, otherwise its gradients are widened into the masters'.
+ */
+public final class HalfPrecision implements TrainingPrecision {
+
+    private final HalfPrecisionStore store;
+    private final LossScaler scaler = new LossScaler();
+
+    public HalfPrecision(NDManager manager, Collection<Parameter> trainable) {
+        this.store = new HalfPrecisionStore(manager, trainable);
+    }
+
+    @Override
+    public ParameterStore store() {
+        return store;
+    }
+
+    @Override
+    public double lossScale() {
+        return scaler.scale();
+    }
+
+    @Override
+    public Gradients unscale(AdamW optimizer, boolean needNorm) {
+        double lossScale = scaler.scale();
+        // The overflow check needs the norm anyway: one host read per step.
+        double norm = store.gradientNorm() / lossScale;
+        boolean apply = scaler.update(norm);
+        if (apply) {
+            store.addGradientsToMasters();
+        }
+        store.endStep();
+        return new Gradients(norm, apply, lossScale);
+    }
+
+    @Override
+    public void endStep() {
+        store.endStep();
+    }
+
+    @Override
+    public double savedScale() {
+        return scaler.scale();
+    }
+
+    @Override
+    public int savedGoodSteps() {
+        return scaler.goodSteps();
+    }
+
+    @Override
+    public void restore(double scale, int goodSteps) {
+        if (scale > 0) {
+            scaler.restore(scale, goodSteps);
+        }
+    }
+}

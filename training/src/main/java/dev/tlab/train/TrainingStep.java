@@ -1,0 +1,95 @@
+package dev.tlab.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import dev.tlab.config.TrainConfig;
+import dev.tlab.layers.Scalars;
+import dev.tlab.optim.AdamW;
+import dev.tlab.optim.GlobalNormClip;
+import dev.tlab.optim.LrSchedule;
+import dev.tlab.precision.TrainingPrecision;
+import dev.tlab.profile.Phase;
+
+/**
+ * One optimizer step: forward and backward over {@code train.grad_accum} micro-batches, the
+ * gradients' norm and clipping factor, the AdamW update. Everything it allocates lives in an
+ * {@link NDScope} that closes before the update, which runs on arrays that live as long as the
+ * model.
+ */
+final class TrainingStep {
+
+    private final Task task;
+    private final TrainingPrecision precision;
+    private final AdamW optimizer;
+    private final TrainConfig train;
+    private final NDManager manager;
+    private final TrainingListener phases;
+    private final LrSchedule schedule;
+
+    /** What the step did. {@code loss} is NaN unless it was asked to read it from the device. */
+    record Outcome(double lr, double loss, double gradNorm, boolean applied) {}
+
+    /** @param phases told as each {@link Phase} ends (the profiler's laps) */
+    TrainingStep(Task task, TrainingPrecision precision, AdamW optimizer, TrainConfig train, NDManager manager,
+            TrainingListener phases) {
+        this.task = task;
+        this.precision = precision;
+        this.optimizer = optimizer;
+        this.train = train;
+        this.manager = manager;
+        this.phases = phases;
+        this.schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
+    }
+
+    /** Step {@code step} (0-based); reads the loss from the device only when {@code readLoss}. */
+    Outcome run(long step, boolean readLoss) {
+        double lr = schedule.at(step);
+        double loss = Double.NaN;
+        TrainingPrecision.Gradients gradients;
+        try (NDScope ignored = new NDScope()) {
+            NDArray total = accumulate((s, micro) -> task.trainLoss(precision.store(), manager, s, micro), step,
+                    train.gradAccum(), precision.lossScale(), phases);
+            gradients = precision.unscale(optimizer, train.gradClip() > 0);
+            if (readLoss) {
+                loss = total.getFloat();
+            }
+            phases.onPhaseEnd(Phase.CLIP);
+        }
+        phases.onPhaseEnd(Phase.BOOKKEEPING);
+        if (gradients.apply()) {
+            optimizer.step(lr, GlobalNormClip.factor(gradients.norm(), train.gradClip()) / gradients.lossScale());
+        }
+        phases.onPhaseEnd(Phase.OPTIMIZER);
+        return new Outcome(lr, loss, gradients.norm(), gradients.apply());
+    }
+
+    /** One micro-batch's mean loss, recorded for backward. */
+    @FunctionalInterface
+    interface MicroBatchLoss {
+        NDArray loss(long step, int micro);
+    }
+
+    /**
+     * The loss summed over micro-batches (each scaled by 1/accum), gradients accumulated; backward
+     * runs on the loss times {@code lossScale} (float16's loss scaling; 1 otherwise), and the
+     * returned loss is unscaled.
+     */
+    static NDArray accumulate(MicroBatchLoss microLoss, long step, int accum, double lossScale,
+            TrainingListener phases) {
+        NDArray total = null;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            for (int micro = 0; micro < accum; micro++) {
+                NDArray loss = Scalars.over(microLoss.loss(step, micro), accum);
+                phases.onPhaseEnd(Phase.FORWARD);
+                collector.backward(lossScale == 1 ? loss : Scalars.times(loss, lossScale));
+                phases.onPhaseEnd(Phase.BACKWARD);
+                NDArray detached = loss.stopGradient();
+                total = total == null ? detached : total.add(detached);
+            }
+        }
+        return total;
+    }
+}

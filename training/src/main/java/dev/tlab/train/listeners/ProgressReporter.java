@@ -1,0 +1,49 @@
+package dev.tlab.train.listeners;
+
+import dev.tlab.metrics.ProgressBar;
+import dev.tlab.train.Evaluation;
+import dev.tlab.train.RunEnd;
+import dev.tlab.train.StepResult;
+import dev.tlab.train.TrainingListener;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** The console: a progress bar with loss, val loss, lr, rate and ETA, and the closing summary. */
+public final class ProgressReporter implements TrainingListener {
+
+    private final PrintStream console;
+    private final ProgressBar bar;
+    private final long steps;
+    private final long firstStep;
+    private double valLoss = Double.NaN;
+
+    public ProgressReporter(PrintStream console, boolean interactive, long steps, long firstStep) {
+        this.console = console;
+        this.bar = new ProgressBar(console, steps, interactive);
+        this.steps = steps;
+        this.firstStep = firstStep;
+    }
+
+    @Override
+    public void onEvaluation(Evaluation evaluation) {
+        valLoss = evaluation.valLoss();
+    }
+
+    @Override
+    public void onStepEnd(StepResult step) {
+        if (step.reports()) {
+            double eta = step.elapsedSeconds() / (step.step() - firstStep) * (steps - step.step());
+            bar.update(step.step(), step.trainLoss(), valLoss, step.lr(), step.tokensPerSecond(), eta);
+        }
+    }
+
+    @Override
+    public void onTrainingEnd(RunEnd end) {
+        console.println(String.format(Locale.ROOT,
+                "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s in training steps, %,.0f overall",
+                end.steps(), ProgressBar.duration(end.wallSeconds()), end.trainLoss(), end.last().valLoss(),
+                end.trainTokensPerSecond(), end.overallTokensPerSecond()));
+        end.last().metrics().forEach((key, value) -> console.println(String.format(Locale.ROOT, "%s: %.4f", key, value)));
+        console.flush();
+    }
+}

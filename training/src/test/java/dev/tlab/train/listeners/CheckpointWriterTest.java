@@ -1,0 +1,53 @@
+package dev.tlab.train.listeners;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.checkpoint.RunCheckpoints;
+import dev.tlab.checkpoint.RunStart;
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.optim.AdamW;
+import dev.tlab.precision.FullPrecision;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointWriterTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void savesEveryNStepsAndTheLastKeepsTheNewestAndRewritesBestOnANewLow() {
+        RunConfig config = ConfigLoader.load(Path.of("../configs/shakespeare-char.yaml"), List.of(
+                "train.steps=7", "checkpoint.every=2", "checkpoint.keep=2", "output.dir=" + dir));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Parameter weight = Parameter.builder().setName("w").setType(Parameter.Type.WEIGHT)
+                    .optArray(manager.create(new float[] {1, 2, 3, 4}, new Shape(2, 2))).build();
+            weight.getArray().setRequiresGradient(true);
+            Map<String, Parameter> parameters = Map.of("w", weight);
+            var progress = new RunStart.Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
+            var checkpoints = new RunCheckpoints(config, "ab", parameters,
+                    new AdamW(parameters, 0.9, 0.99, 1e-8, 0, AdamW.State.FRESH), new FullPrecision(manager), progress);
+            var writer = new CheckpointWriter(checkpoints, config.checkpoint(), config.train().steps());
+            double[] valLosses = {3, 2, 2.5};
+            for (long step = 1; step <= 7; step++) {
+                if (step % 3 == 0 || step == 7) {
+                    writer.onEvaluation(Events.evaluation(step, step == 7 ? 2.25 : valLosses[(int) step / 3 - 1]));
+                }
+                writer.onStepEnd(Events.step(step, true));
+            }
+            Path saved = config.runDir().resolve("checkpoints");
+            assertEquals(List.of("step-000006", "step-000007"),
+                    Checkpoints.stepDirectories(saved).stream().map(p -> p.getFileName().toString()).toList());
+            assertEquals(6, Checkpoints.readState(saved.resolve(Checkpoints.BEST)).step(), "best is the val loss 2 at step 6");
+            assertEquals(2.0, writer.bestValLoss());
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.tlab.train.listeners;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tlab.train.Evaluation;
+import dev.tlab.train.RunEnd;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProgressReporterTest {
+
+    @Test
+    void aLinePerReportingStepWithTheLatestValLossThenTheSummary() {
+        var bytes = new ByteArrayOutputStream();
+        var reporter = new ProgressReporter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 10, 0);
+        reporter.onStepEnd(Events.step(1, true));
+        reporter.onStepEnd(Events.step(2, false));
+        reporter.onEvaluation(Events.evaluation(5, 1.75));
+        reporter.onStepEnd(Events.step(5, true));
+        reporter.onStepEnd(Events.step(6, true));
+        Evaluation last = new Evaluation(10, 640, 1.5, Map.of("exact_match", 0.25));
+        reporter.onTrainingEnd(new RunEnd(10, 0, 64, 2, 4, 0.1, last));
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(5, lines.length, String.join("\n", lines));
+        assertTrue(lines[0].startsWith("step  1/10 [==>") && !lines[0].contains("val"), lines[0]);
+        assertTrue(lines[1].contains("step  5/10") && lines[1].contains("val 1.7500"), lines[1]);
+        assertTrue(lines[2].contains("val 1.7500"), "the latest val loss stays on the bar: " + lines[2]);
+        // 10 steps * 64 tokens in 2 s of steps, 4 s in all.
+        assertTrue(lines[3].startsWith("done: 10 steps in 4s | train loss 0.1000 | val loss 1.5000 | 320 tokens/s"), lines[3]);
+        assertTrue(lines[3].endsWith("160 overall"), lines[3]);
+        assertEquals("exact_match: 0.2500", lines[4]);
+    }
+}
