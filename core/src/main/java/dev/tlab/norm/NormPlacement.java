@@ -1,5 +1,7 @@
 package dev.tlab.norm;
 
+import dev.tlab.util.EnumNames;
+
 /** Where the norm sits in a residual branch. */
 public enum NormPlacement {
     /** {@code x + f(norm(x))}, plus one final norm before the head. */
