@@ -8,8 +8,8 @@ public final class Masks {
 
     /**
      * Finite in float16 too (max 65504), even added twice: a row whose keys are all masked then
-     * gets finite weights instead of NaN. Against any allowed key, exp of it is exactly 0 in both
-     * float32 and float16, so masked keys get no weight and no gradient.
+     * gets finite weights instead of NaN. Next to an allowed key its exp underflows to exactly 0 in
+     * float32 and float16 alike, so masked keys get no weight and no gradient.
      */
     public static final float BLOCKED = -30000f;
 
