@@ -6,8 +6,12 @@ import ai.djl.ndarray.types.DataType;
 /** Additive attention masks: 0 where attention is allowed, a large negative number where not. */
 public final class Masks {
 
-    /** Finite, so a row whose keys are all masked gives uniform weights instead of NaN. */
-    public static final float BLOCKED = -1e9f;
+    /**
+     * Finite in float16 too (max 65504), even added twice: a row whose keys are all masked then
+     * gets finite weights instead of NaN. Next to an allowed key its exp underflows to exactly 0 in
+     * float32 and float16 alike, so masked keys get no weight and no gradient.
+     */
+    public static final float BLOCKED = -30000f;
 
     private Masks() {}
 

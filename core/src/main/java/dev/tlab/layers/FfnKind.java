@@ -1,6 +1,6 @@
 package dev.tlab.layers;
 
-import dev.tlab.norm.EnumNames;
+import dev.tlab.util.EnumNames;
 import java.util.Locale;
 
 /** The feed-forward sublayer's activation. */

@@ -1,6 +1,6 @@
 package dev.tlab.models;
 
-import dev.tlab.norm.EnumNames;
+import dev.tlab.util.EnumNames;
 import java.util.Locale;
 
 /** Which model a config builds. */

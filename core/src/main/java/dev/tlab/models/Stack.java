@@ -26,11 +26,6 @@ import java.util.List;
  */
 final class Stack {
 
-    /** {@code AbstractBlock::addChildBlock} of the owning model. */
-    interface Registrar {
-        <B extends Block> B add(String name, B block);
-    }
-
     private final ModelConfig config;
     private final PositionalScheme positional;
     private final List<TransformerBlock> layers = new ArrayList<>();

@@ -8,62 +8,47 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.tlab.attention.CrossAttention;
 import dev.tlab.attention.KvCache;
-import dev.tlab.attention.MultiHeadAttention;
+import dev.tlab.attention.SelfAttention;
 import dev.tlab.layers.FeedForward;
-import dev.tlab.norm.Norm;
-import dev.tlab.norm.NormPlacement;
-import dev.tlab.norm.Residual;
 import dev.tlab.positional.PositionalScheme;
 import dev.tlab.profile.SublayerKind;
 import dev.tlab.profile.SublayerTimer;
-import java.util.function.UnaryOperator;
 
 /**
  * One layer: self-attention, then (in an encoder-decoder's decoder) cross-attention over the
- * encoder output, then the feed-forward; each a residual branch placed by {@link Residual}.
+ * encoder output, then the feed-forward; each a {@link ResidualBranch} with the model's norm
+ * placement.
  */
 public class TransformerBlock extends AbstractBlock {
 
-    private final ModelConfig config;
-    private final Norm ln1;
-    private final MultiHeadAttention attn;
-    private final Norm postln1;
-    private final Norm lnx;
-    private final MultiHeadAttention xattn;
-    private final Norm postlnx;
-    private final Norm ln2;
+    private final SelfAttention attn;
+    private final ResidualBranch attnBranch;
+    /** Null outside an encoder-decoder's decoder. */
+    private final CrossAttention xattn;
+    private final ResidualBranch xattnBranch;
     private final FeedForward mlp;
-    private final Norm postln2;
-    private SublayerTimer timer = SublayerTimer.OFF;
+    private final ResidualBranch mlpBranch;
 
     public TransformerBlock(ModelConfig config, boolean causal, boolean cross, PositionalScheme positional) {
-        this.config = config;
         // GPT-2: projections into the residual stream get std 0.02 / sqrt(2 * layers).
         double projStd = 0.02 / Math.sqrt(2.0 * config.layers());
-        boolean sandwich = config.normPlacement() == NormPlacement.SANDWICH;
-        ln1 = addChildBlock("ln1", norm());
-        attn = addChildBlock("attn", new MultiHeadAttention(config.dModel(), config.heads(), causal, false,
-                config.dropout(), config.bias(), positional, projStd));
-        postln1 = sandwich ? addChildBlock("postln1", norm()) : null;
+        // Each branch registers ln<id>, the sublayer, then postln<id>: that order is the parameters'
+        // order, which fixes initialization draws and checkpoint layout.
+        attn = new SelfAttention(config.dModel(), config.heads(), causal, config.dropout(), config.bias(),
+                positional, projStd);
+        attnBranch = new ResidualBranch(config, "1", "attn", attn, SublayerKind.ATTENTION, this::addChildBlock);
         if (cross) {
-            lnx = addChildBlock("lnx", norm());
-            xattn = addChildBlock("xattn", new MultiHeadAttention(config.dModel(), config.heads(), false, true,
-                    config.dropout(), config.bias(), PositionalScheme.NONE, projStd));
-            postlnx = sandwich ? addChildBlock("postlnx", norm()) : null;
+            xattn = new CrossAttention(config.dModel(), config.heads(), config.dropout(), config.bias(), projStd);
+            xattnBranch = new ResidualBranch(config, "x", "xattn", xattn, SublayerKind.ATTENTION, this::addChildBlock);
         } else {
-            lnx = null;
             xattn = null;
-            postlnx = null;
+            xattnBranch = null;
         }
-        ln2 = addChildBlock("ln2", norm());
-        mlp = addChildBlock("mlp", new FeedForward(config.ffn(), config.dModel(), config.ffHidden(), config.bias(),
-                config.dropout(), projStd));
-        postln2 = sandwich ? addChildBlock("postln2", norm()) : null;
-    }
-
-    private Norm norm() {
-        return new Norm(config.norm(), config.dModel(), config.bias());
+        mlp = new FeedForward(config.ffn(), config.dModel(), config.ffHidden(), config.bias(), config.dropout(),
+                projStd);
+        mlpBranch = new ResidualBranch(config, "2", "mlp", mlp, SublayerKind.FFN, this::addChildBlock);
     }
 
     /** Self-attention and feed-forward only. */
@@ -79,30 +64,20 @@ public class TransformerBlock extends AbstractBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray selfMask, NDArray memory, NDArray memoryMask,
             KvCache cache, boolean training) {
-        NormPlacement placement = config.normPlacement();
-        double p = config.dropout();
-        x = Residual.apply(placement, norm(ps, ln1), norm(ps, postln1), x,
-                timed(SublayerKind.ATTENTION, h -> attn.forward(ps, h, null, selfMask, cache, training)), p, training);
+        x = attnBranch.apply(ps, x, h -> attn.forward(ps, h, selfMask, cache, training), training);
         if (xattn != null) {
-            x = Residual.apply(placement, norm(ps, lnx), norm(ps, postlnx), x,
-                    timed(SublayerKind.ATTENTION, h -> xattn.forward(ps, h, memory, memoryMask, cache, training)),
-                    p, training);
+            x = xattnBranch.apply(ps, x, h -> xattn.forward(ps, h, memory, memoryMask, cache, training), training);
         }
-        return Residual.apply(placement, norm(ps, ln2), norm(ps, postln2), x,
-                timed(SublayerKind.FFN, h -> mlp.forward(ps, h, training)), p, training);
-    }
-
-    private UnaryOperator<NDArray> timed(SublayerKind kind, UnaryOperator<NDArray> sublayer) {
-        return h -> timer.run(kind, h, sublayer);
-    }
-
-    private UnaryOperator<NDArray> norm(ParameterStore ps, Norm norm) {
-        return norm == null ? null : timed(SublayerKind.NORM, h -> norm.forward(ps, h));
+        return mlpBranch.apply(ps, x, h -> mlp.forward(ps, h, training), training);
     }
 
     /** Routes every sublayer call through {@code timer}; see {@link SublayerTimer}. */
     public void setTimer(SublayerTimer timer) {
-        this.timer = timer;
+        attnBranch.setTimer(timer);
+        if (xattnBranch != null) {
+            xattnBranch.setTimer(timer);
+        }
+        mlpBranch.setTimer(timer);
     }
 
     @Override

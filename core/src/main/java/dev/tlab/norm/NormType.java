@@ -1,5 +1,6 @@
 package dev.tlab.norm;
 
+import dev.tlab.util.EnumNames;
 import java.util.Locale;
 
 /** Which normalization a residual branch uses. */

@@ -1,6 +1,6 @@
 package dev.tlab.positional;
 
-import dev.tlab.norm.EnumNames;
+import dev.tlab.util.EnumNames;
 import java.util.Locale;
 
 /** How token positions reach the model. */

@@ -1,7 +1,7 @@
 package dev.tlab.data;
 
 import dev.tlab.models.ModelType;
-import dev.tlab.norm.EnumNames;
+import dev.tlab.util.EnumNames;
 import java.util.Locale;
 
 /** What a run learns, and from what data. */

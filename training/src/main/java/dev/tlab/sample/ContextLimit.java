@@ -1,6 +1,6 @@
 package dev.tlab.sample;
 
-import dev.tlab.norm.EnumNames;
+import dev.tlab.util.EnumNames;
 import java.util.Locale;
 
 /** What decoding does when the text fills the model's context window. */

@@ -1,4 +1,4 @@
-package dev.tlab.norm;
+package dev.tlab.util;
 
 import java.util.Arrays;
 import java.util.Locale;

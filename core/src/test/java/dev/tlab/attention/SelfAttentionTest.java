@@ -14,7 +14,7 @@ import ai.djl.training.ParameterStore;
 import dev.tlab.positional.PositionalScheme;
 import org.junit.jupiter.api.Test;
 
-class MultiHeadAttentionTest {
+class SelfAttentionTest {
 
     @Test
     void futureInputsGetExactlyZeroGradient() {
@@ -22,8 +22,8 @@ class MultiHeadAttentionTest {
         int length = 5;
         int width = 8;
         try (NDManager manager = NDManager.newBaseManager()) {
-            MultiHeadAttention attn =
-                    new MultiHeadAttention(width, 2, true, false, 0.0, true, PositionalScheme.NONE, 0.02);
+            SelfAttention attn =
+                    new SelfAttention(width, 2, true, 0.0, true, PositionalScheme.NONE, 0.02);
             attn.initialize(manager, DataType.FLOAT32, new Shape(1, length, width));
             // Larger weights so that real dependencies give clearly non-zero gradients.
             for (var p : attn.getParameters().values()) {
@@ -57,8 +57,8 @@ class MultiHeadAttentionTest {
     void matchesHandComputedExample() {
         // One head, d = 2, every projection the identity: q = k = v = x, output = mixed values.
         try (NDManager manager = NDManager.newBaseManager()) {
-            MultiHeadAttention attn =
-                    new MultiHeadAttention(2, 1, true, false, 0.0, true, PositionalScheme.NONE, 0.02);
+            SelfAttention attn =
+                    new SelfAttention(2, 1, true, 0.0, true, PositionalScheme.NONE, 0.02);
             attn.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 2));
             var params = attn.getParameters();
             params.get("01qkv_weight").getArray().set(new float[] {1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1});
@@ -88,8 +88,8 @@ class MultiHeadAttentionTest {
     @Test
     void headsSplitTheWidth() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            MultiHeadAttention attn =
-                    new MultiHeadAttention(12, 3, false, false, 0.0, false, PositionalScheme.NONE, 0.02);
+            SelfAttention attn =
+                    new SelfAttention(12, 3, false, 0.0, false, PositionalScheme.NONE, 0.02);
             attn.initialize(manager, DataType.FLOAT32, new Shape(2, 4, 12));
             NDArray out = attn.forward(new ParameterStore(manager, false), manager.randomNormal(new Shape(2, 4, 12)), false);
             assertArrayEquals(new long[] {2, 4, 12}, out.getShape().getShape());

@@ -1,0 +1,74 @@
+package dev.tlab.attention;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.tlab.layers.Dense;
+
+/**
+ * Multi-head cross-attention: q projected from the decoder's {@code x} ({@code q}), k and v from
+ * the encoder output ({@code kv}), then the output projection ({@code proj}). No positions, no
+ * causal mask. With a cache, the memory's keys and values are projected once and reused.
+ */
+public class CrossAttention extends AbstractBlock {
+
+    private final int heads;
+    private final double dropout;
+    private final Dense q;
+    private final Dense kv;
+    private final Dense proj;
+
+    /** @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers)) */
+    public CrossAttention(long dModel, int heads, double dropout, boolean bias, double projInitStd) {
+        Attention.headDim(dModel, heads);
+        this.heads = heads;
+        this.dropout = dropout;
+        q = addChildBlock("q", new Dense(dModel, dModel, 0.02, bias));
+        kv = addChildBlock("kv", new Dense(dModel, 2 * dModel, 0.02, bias));
+        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
+    }
+
+    /**
+     * @param x queries' source {@code [B, Tq, C]}
+     * @param memory keys' and values' source {@code [B, Tk, C]}; unused once the cache holds them
+     * @param keyMask additive mask over the memory {@code [B, 1, 1, Tk]} (see {@link Masks}), or null
+     * @param cache where the memory's keys and values are kept after the first call, or null
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray memory, NDArray keyMask, KvCache cache,
+            boolean training) {
+        NDArray queries = Attention.heads(q.forward(ps, x), heads);
+        NDArray[] stored = cache == null ? null : cache.get(this);
+        if (stored == null) {
+            NDList parts = kv.forward(ps, memory).split(2, 2);
+            stored = new NDArray[] {Attention.heads(parts.get(0), heads), Attention.heads(parts.get(1), heads)};
+            if (cache != null) {
+                cache.put(this, stored[0], stored[1]);
+            }
+        }
+        return proj.forward(ps, Attention.mix(queries, stored[0], stored[1], null, null, keyMask, dropout, training));
+    }
+
+    /** Inputs: {@code x} and the memory. */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.get(0), inputs.get(1), null, null, training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (var child : getChildren().values()) {
+            child.initialize(manager, dataType, inputShapes);
+        }
+    }
+}
