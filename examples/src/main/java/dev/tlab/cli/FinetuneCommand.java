@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(
         name = "finetune",
@@ -26,6 +28,8 @@ import picocli.CommandLine.Parameters;
             "Outputs go to <output.dir>/<name>/ as for train; state.json records the parent checkpoint."
         })
 final class FinetuneCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "Run config for the fine-tune, e.g. configs/finetune-pride.yaml.")
     Path config;
@@ -51,7 +55,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         RunConfig run = ConfigLoader.load(config, all);
         RunStart start = RunStart.finetune(from);
-        new Trainer(run, quiet ? null : System.err, System.console() != null).from(start).fit();
+        new Trainer(run, quiet ? null : WriterStream.over(spec.commandLine().getErr()), System.console() != null).from(start).fit();
         return 0;
     }
 }

@@ -12,8 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(
         name = "resume",
@@ -29,6 +31,8 @@ import picocli.CommandLine.Parameters;
                     + " to train further; a different model or vocabulary is refused with the differences listed."
         })
 final class ResumeCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "RUN", description = "A run directory (e.g. runs/shakespeare-char) or one of its checkpoints.")
     Path run;
@@ -55,7 +59,7 @@ final class ResumeCommand implements Callable<Integer> {
         all.add("name=" + json.writeValueAsString(runDir.getFileName().toString()));
         RunConfig config = ConfigLoader.parse(start.state().config(), checkpoint.resolve(Checkpoints.STATE_FILE).toString(),
                 null, runDir.getFileName().toString(), all);
-        new Trainer(config, quiet ? null : System.err, System.console() != null).from(start).fit();
+        new Trainer(config, quiet ? null : WriterStream.over(spec.commandLine().getErr()), System.console() != null).from(start).fit();
         return 0;
     }
 }

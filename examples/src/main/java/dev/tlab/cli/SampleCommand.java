@@ -1,17 +1,18 @@
 package dev.tlab.cli;
 
 import dev.tlab.checkpoint.TrainedModel;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.SampleConfig;
-import dev.tlab.sample.ContextLimit;
 import dev.tlab.sample.Sampler;
 import dev.tlab.sample.TokenPicker;
 import dev.tlab.train.Devices;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(
         name = "sample",
@@ -24,6 +25,12 @@ import picocli.CommandLine.Parameters;
                     + " forward pass over that character alone."
         })
 final class SampleCommand implements Callable<Integer> {
+
+    /** Errors in the sampling settings name the flags they came from. */
+    private static final SampleConfig.Names FLAGS = new SampleConfig.Names("--tokens", "--temperature", "--top-k",
+            "--top-p", "--stop", "--context-limit");
+
+    @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "RUN", description = "A run directory (e.g. runs/shakespeare-char) or one checkpoint directory.")
     Path run;
@@ -61,30 +68,24 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Devices.check("--device", device);
-        if (tokens < 0 || !(temperature >= 0) || topK < 0) {
-            throw new ConfigException("--tokens, --temperature and --top-k must be >= 0");
-        }
-        if (!(topP > 0 && topP <= 1)) {
-            throw new ConfigException("--top-p must be in (0, 1], got " + topP);
-        }
-        ContextLimit limit;
-        try {
-            limit = ContextLimit.parse(contextLimit);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--context-limit: unknown value '" + contextLimit + "'; allowed: stop, slide");
-        }
-        SampleConfig options = new SampleConfig(unescape(prompt), tokens, temperature, topK, topP, unescape(stop), limit);
+        SampleConfig options = SampleConfig.of(FLAGS, unescape(prompt), tokens, temperature, topK, topP, unescape(stop),
+                contextLimit);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         try (TrainedModel model = TrainedModel.load(run, Devices.resolve(device))) {
             if (model.isEncoderDecoder()) {
                 TokenPicker picker = temperature == 0 ? TokenPicker.greedy() : new TokenPicker(temperature, topK, topP, seed);
-                System.out.println(model.answer(options.prompt(), picker, tokens, !noCache));
+                out.println(model.answer(options.prompt(), picker, tokens, !noCache));
+                out.flush();
                 return 0;
             }
             Sampler.Sample sample = model.sampler().cached(!noCache).generate(options, seed);
-            System.out.println(sample.text());
+            out.println(sample.text());
+            out.flush();
             if (sample.end() == Sampler.End.CONTEXT) {
-                System.err.printf("(stopped after %d tokens: the text filled the model's context of %d)%n",
+                err.printf("(stopped after %d tokens: the text filled the model's context of %d)%n",
                         sample.tokens(), model.model().config().context());
+                err.flush();
             }
         }
         return 0;

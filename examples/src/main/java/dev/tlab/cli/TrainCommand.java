@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(
         name = "train",
@@ -23,6 +25,8 @@ import picocli.CommandLine.Parameters;
             "Every key, its default and allowed values: docs/CONFIG.md."
         })
 final class TrainCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "Run config, e.g. configs/shakespeare-char.yaml.")
     Path config;
@@ -48,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig run = ConfigLoader.load(config, overrides);
         boolean terminal = System.console() != null;
-        Trainer trainer = new Trainer(run, quiet ? null : System.err, terminal);
+        Trainer trainer = new Trainer(run, quiet ? null : WriterStream.over(spec.commandLine().getErr()), terminal);
         if (resume) {
             trainer.from(RunStart.resume(run.runDir()));
         }

@@ -87,10 +87,6 @@ public record TrainConfig(
         return decaySteps > 0 ? decaySteps : steps;
     }
 
-    public long tokensPerStep(int context) {
-        return (long) batchSize * gradAccum * context;
-    }
-
     private static void atLeast(String key, long value, long min) {
         if (value < min) {
             throw new ConfigException(key + " must be >= " + min + ", got " + value);

@@ -53,6 +53,22 @@ class SampleAndProfileKeysTest {
     }
 
     @Test
+    void settingsReadUnderOtherNamesAreReportedUnderThem() {
+        SampleConfig.Names flags = new SampleConfig.Names("--tokens", "--temperature", "--top-k", "--top-p", "--stop",
+                "--context-limit");
+        SampleConfig read = SampleConfig.of(flags, "a", 5, 0.5, 3, 0.9, "\n", "STOP");
+        assertEquals(new SampleConfig("a", 5, 0.5, 3, 0.9, "\n", ContextLimit.STOP), read);
+        String topP = assertThrows(ConfigException.class, () -> SampleConfig.of(flags, "", 5, 1, 0, 1.5, "", "slide"))
+                .getMessage();
+        assertTrue(topP.startsWith("--top-p must be in (0, 1]"), topP);
+        String limit = assertThrows(ConfigException.class, () -> SampleConfig.of(flags, "", 5, 1, 0, 1, "", "wrap"))
+                .getMessage();
+        assertEquals("--context-limit: unknown value 'wrap'; allowed: stop, slide", limit);
+        String temperature = assertThrows(ConfigException.class, () -> new SampleConfig("", 5, -1, 0)).getMessage();
+        assertTrue(temperature.startsWith("sample.temperature must be >= 0"), temperature);
+    }
+
+    @Test
     void profileStepsNeedEnoughTrainingSteps() {
         assertEquals(5, parse("train.profile_steps=5", "train.steps=8").train().profileSteps());
         String message = error("train.profile_steps=5", "train.steps=7");

@@ -1,0 +1,43 @@
+package dev.tlab.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * The fastest matmul rate seen, in FLOP/s, and the n x n size that gave it.
+ *
+ * @param flops the best rate, in FLOP/s
+ * @param size the n that gave it
+ */
+public record MatmulPeak(double flops, int size) {
+
+    /** The sizes {@link #measure} times: n/4, n/2 and n. */
+    public static int[] sizes(int largest) {
+        return new int[] {largest / 4, largest / 2, largest};
+    }
+
+    /** Best of several timed matmuls of each of {@link #sizes}, each after a warm-up. */
+    public static MatmulPeak measure(Device device, int largest, DataType type) {
+        MatmulPeak best = new MatmulPeak(0, largest);
+        for (int n : sizes(largest)) {
+            double flops = measureAt(device, n, type);
+            if (flops > best.flops()) {
+                best = new MatmulPeak(flops, n);
+            }
+        }
+        return best;
+    }
+
+    private static double measureAt(Device device, int n, DataType type) {
+        try (MatmulProbe probe = new MatmulProbe(device, n, type)) {
+            double best = 0;
+            for (int i = 0; i < 12; i++) {
+                double flops = probe.rate(1);
+                if (i >= 2) {
+                    best = Math.max(best, flops);
+                }
+            }
+            return best;
+        }
+    }
+}
