@@ -2,7 +2,6 @@ package dev.tlab.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import dev.tlab.checkpoint.Checkpoints;
 import dev.tlab.config.RunConfig;
 import dev.tlab.metrics.ProcessMemory;
 import dev.tlab.train.Devices;
@@ -92,19 +91,10 @@ public final class Bench {
         MatmulPeak after = MatmulPeak.measure(device, matmulSize, peakType);
         ProcessMemory end = ProcessMemory.now();
         double seconds = (window[1] - window[0] - sampling[0]) / 1e9;
-        Throughput throughput = new Throughput(lastTimed - warm, seconds, tokensPerStep(result, steps),
+        Throughput throughput = new Throughput(lastTimed - warm, seconds, result.tokensPerStep(),
                 result.model().trainingFlopsPerToken());
         return new BenchResult(device, peakType, before, after, steps, warm, throughput,
                 new MatmulSamples(before.size(), alongside), new MemoryTrace(memory, MemoryTrace.settledFrom(warm, steps)),
                 end, trainer.profile());
-    }
-
-    /**
-     * Tokens per step as the trainer counted them (its task's micro-batch times train.grad_accum),
-     * read from the last checkpoint's tokens seen, so that there is one count of them, not a second.
-     */
-    private static long tokensPerStep(Trainer.Result result, long steps) {
-        Path last = result.runDir().resolve("checkpoints").resolve(Checkpoints.stepName(steps));
-        return Checkpoints.readState(last).tokensSeen() / steps;
     }
 }

@@ -1,6 +1,6 @@
 package dev.tlab.config;
 
-import dev.tlab.norm.EnumNames;
+import dev.tlab.util.EnumNames;
 import dev.tlab.sample.ContextLimit;
 
 /**

@@ -51,10 +51,10 @@ public final class Trainer {
     private RunStart origin = RunStart.scratch();
     private Profiler profiler;
 
-    /** What a finished run reports. */
+    /** What a finished run reports; {@code tokensPerStep} is the training tokens one step consumes. */
     public record Result(
-            Path runDir, ModelConfig model, long steps, double trainLoss, double valLoss, double tokensPerSecond,
-            String sample, Map<String, Double> evalMetrics) {}
+            Path runDir, ModelConfig model, long steps, long tokensPerStep, double trainLoss, double valLoss,
+            double tokensPerSecond, String sample, Map<String, Double> evalMetrics) {}
 
     /** Called after every optimizer step with the steps done and the manager that owns the model. */
     @FunctionalInterface
@@ -134,7 +134,7 @@ public final class Trainer {
             RunEnd end = loop(step, train, progress, task.tokensPerMicroBatch() * train.gradAccum(), listeners, evaluator);
             new RunSummary(train.steps(), end.trainLoss(), end.last().valLoss(), checkpoints.bestValLoss(),
                     end.trainTokensPerSecond(), end.wallSeconds()).write(runDir);
-            return new Result(runDir, model.config(), train.steps(), end.trainLoss(), end.last().valLoss(),
+            return new Result(runDir, model.config(), train.steps(), end.tokensPerStep(), end.trainLoss(), end.last().valLoss(),
                     end.trainTokensPerSecond(), samples.samples(), end.last().metrics());
         }
     }
