@@ -1,8 +1,8 @@
 package dev.tlab.cli;
 
-import dev.tlab.checkpoint.TrainedModel;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.SampleConfig;
+import dev.tlab.inference.TrainedModel;
 import dev.tlab.sample.ContextLimit;
 import dev.tlab.sample.Sampler;
 import dev.tlab.sample.TokenPicker;

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.RunCheckpoints;
 import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigException;
@@ -330,7 +330,7 @@ public final class Trainer {
 
     /** A fresh run must not delete the checkpoints of an earlier one by pruning them. */
     private void refuseToOverwrite(Path runDir) {
-        if (start.isScratch() && !Checkpoints.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
+        if (start.isScratch() && !CheckpointDirectory.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
             throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
                     + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
         }
