@@ -76,20 +76,25 @@ class GPT(nn.Module):
 
 
 def model_config(state):
-    """The few model keys this script needs, read from the resolved YAML in state.json."""
-    text = state["config"]
-    model = text[text.index("model:"):]
+    """The few keys this script needs, from the resolved config in state.json (YAML text before format 3)."""
+    saved = state["config"]
 
-    def key(name):
-        return re.search(rf"^\s+{name}:\s*\"?([^\"\n]+)\"?", model, re.M).group(1)
+    def key(section, name):
+        if isinstance(saved, str):
+            text = saved[saved.index(f"\n{section}:"):]
+            return re.search(rf"^\s+{name}:\s*\"?([^\"\n]+)\"?", text, re.M).group(1)
+        value = saved[section][name]
+        return str(value).lower() if isinstance(value, bool) else str(value)
 
-    config = {k: key(k) for k in ["type", "layers", "heads", "d_model", "context", "norm_placement", "norm",
-                                  "positional", "ffn", "tie_embeddings", "d_ff"]}
-    wanted = {"type": "decoder", "norm": "layernorm", "positional": "learned", "ffn": "gelu",
-              "tie_embeddings": "true", "d_ff": "0"}
+    config = {k: key("model", k) for k in ["layers", "heads", "d_model", "context", "norm_placement", "norm",
+                                           "positional", "ffn", "tie_embeddings", "d_ff"]}
+    wanted = {"norm": "layernorm", "positional": "learned", "ffn": "gelu", "tie_embeddings": "true", "d_ff": "0"}
     for k, v in wanted.items():
         if config[k] != v:
             raise SystemExit(f"model.{k} = {config[k]}: this script rebuilds only model.{k} = {v}")
+    task = key("data", "task")
+    if task != "lm":
+        raise SystemExit(f"data.task = {task}: this script rebuilds only the decoder of data.task = lm")
     return config
 
 

@@ -1,6 +1,6 @@
 package dev.tlab.cli;
 
-import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.eval.ContextEval;
@@ -54,8 +54,10 @@ final class EvalCommand implements Callable<Integer> {
         }
         List<Integer> asked = contexts;
         if (asked == null) {
-            var state = Checkpoints.readState(Checkpoints.find(run));
-            int trained = ConfigLoader.parse(state.config(), run + "/state.json", null, "eval", List.of()).model().context();
+            Path checkpoint = CheckpointDirectory.find(run);
+            var state = CheckpointDirectory.readState(checkpoint);
+            int trained = ConfigLoader.fromTree(state.config(), checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(),
+                    List.of()).model().context();
             asked = List.of(trained, 2 * trained, 4 * trained);
         }
         ContextEval.Evaluation result = ContextEval.evaluate(run, asked, batches, Devices.resolve(device), data);

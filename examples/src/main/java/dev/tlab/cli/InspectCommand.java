@@ -1,6 +1,6 @@
 package dev.tlab.cli;
 
-import dev.tlab.checkpoint.CheckpointReport;
+import dev.tlab.inspect.CheckpointReport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

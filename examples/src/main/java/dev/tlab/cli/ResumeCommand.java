@@ -1,7 +1,5 @@
 package dev.tlab.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tlab.checkpoint.Checkpoints;
 import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
@@ -51,14 +49,8 @@ final class ResumeCommand implements Callable<Integer> {
         if (checkpoints == null || !checkpoints.getFileName().toString().equals("checkpoints")) {
             throw new ConfigException(checkpoint + " is not inside a run's checkpoints/ directory; use tlab finetune to start a new run from it");
         }
-        Path runDir = checkpoints.getParent();
-        List<String> all = new ArrayList<>(overrides);
         // The run continues where it is, whatever its config said about output.dir and name.
-        ObjectMapper json = new ObjectMapper();
-        all.add("output.dir=" + json.writeValueAsString(runDir.getParent().toString()));
-        all.add("name=" + json.writeValueAsString(runDir.getFileName().toString()));
-        RunConfig config = ConfigLoader.parse(start.state().config(), checkpoint.resolve(Checkpoints.STATE_FILE).toString(),
-                null, runDir.getFileName().toString(), all);
+        RunConfig config = ConfigLoader.withOverrides(start.savedConfig(), overrides).withRunDir(checkpoints.getParent());
         new Trainer(config, quiet ? null : WriterStream.over(spec.commandLine().getErr()), System.console() != null).from(start).fit();
         return 0;
     }

@@ -1,7 +1,7 @@
 package dev.tlab.cli;
 
-import dev.tlab.checkpoint.TrainedModel;
 import dev.tlab.config.SampleConfig;
+import dev.tlab.inference.TrainedModel;
 import dev.tlab.sample.Sampler;
 import dev.tlab.sample.TokenPicker;
 import dev.tlab.train.Devices;

@@ -142,7 +142,7 @@ class AblateCommandTest {
                 + "\ngrid:\n  model.pos: [rope]\n");
         Outcome bad = run("ablate", spec.toString(), "--emit-jobs");
         assertEquals(2, bad.code());
-        assertTrue(bad.err().startsWith("error: " + spec + ": unknown grid key 'model.pos'; valid keys: model.type, "), bad.err());
+        assertTrue(bad.err().startsWith("error: " + spec + ": unknown grid key 'model.pos'; valid keys: model.layers, "), bad.err());
         assertTrue(bad.err().contains("model.positional"), bad.err());
         assertFalse(bad.err().contains("\tat "), bad.err());
     }

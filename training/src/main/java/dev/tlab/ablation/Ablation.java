@@ -2,17 +2,15 @@ package dev.tlab.ablation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tlab.config.ConfigException;
+import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
 import dev.tlab.eval.ContextEval.ContextLoss;
 import dev.tlab.metrics.ProgressBar;
 import dev.tlab.metrics.RunSummary;
 import dev.tlab.train.Devices;
 import dev.tlab.train.Trainer;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +30,6 @@ public final class Ablation {
 
     /** What a call did, for the caller and for tests. */
     public record Report(List<String> trained, List<String> skipped, List<String> missing, Path dir) {}
-
-    private static final YAMLMapper YAML = new YAMLMapper();
 
     private final Sweep sweep;
     private final PrintStream console;
@@ -110,20 +106,11 @@ public final class Ablation {
 
     /** Keys whose values differ between the run's config.resolved.yaml and the planned config. */
     List<String> differences(Sweep.Run run) {
-        Path file = run.dir().resolve("config.resolved.yaml");
-        JsonNode saved;
-        JsonNode planned;
-        try {
-            saved = YAML.readTree(Files.readString(file));
-            planned = YAML.readTree(run.config().resolvedYaml());
-        } catch (IOException e) {
-            throw new ConfigException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        ObjectNode saved = ConfigLoader.load(run.dir().resolve("config.resolved.yaml"), List.of()).tree();
+        ObjectNode planned = run.config().tree();
         // The corpus may live elsewhere on the machine that trained the run.
-        for (JsonNode tree : List.of(saved, planned)) {
-            if (tree.path("data").isObject()) {
-                ((ObjectNode) tree.get("data")).remove("path");
-            }
+        for (ObjectNode tree : List.of(saved, planned)) {
+            ((ObjectNode) tree.get("data")).remove("path");
         }
         List<String> out = new ArrayList<>();
         diff(saved, planned, "", out);

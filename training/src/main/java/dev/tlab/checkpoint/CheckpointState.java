@@ -1,5 +1,6 @@
 package dev.tlab.checkpoint;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 
 /**
@@ -25,7 +26,8 @@ import java.util.Map;
  * @param lossScale fp16 dynamic loss scale (0 when training in fp32)
  * @param lossScaleGoodSteps fp16 steps since the loss scale last changed
  * @param vocab the character tokenizer's vocabulary, in id order
- * @param config the resolved run config, as YAML
+ * @param config the resolved run config as a tree ({@code RunConfig.tree()}); format 2 stored it as YAML
+ *     text, which {@link CheckpointDirectory#readState} turns into the tree
  * @param tlabVersion tlab version that wrote it
  * @param djlVersion DJL version that wrote it
  * @param parent for a fine-tune, the checkpoint it started from (null otherwise)
@@ -44,16 +46,23 @@ public record CheckpointState(
         double lossScale,
         int lossScaleGoodSteps,
         String vocab,
-        String config,
+        JsonNode config,
         String tlabVersion,
         String djlVersion,
         String parent,
         Map<String, FileDigest> files) {
 
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
+    /** The format before this one, still read: the same but for {@code config}, a YAML string. */
+    public static final int YAML_CONFIG_VERSION = 2;
 
     /** Size and SHA-256 (lowercase hex) of one file. */
     public record FileDigest(long bytes, String sha256) {}
+
+    public CheckpointState withConfig(JsonNode tree) {
+        return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
+                bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, tree, tlabVersion, djlVersion, parent, files);
+    }
 
     public CheckpointState withFiles(Map<String, FileDigest> digests) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,

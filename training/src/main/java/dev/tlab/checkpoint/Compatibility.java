@@ -1,9 +1,7 @@
 package dev.tlab.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tlab.models.ModelConfig;
-import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +16,6 @@ public final class Compatibility {
 
     /** Model settings that change behaviour but not the weights: free to differ. */
     private static final Set<String> NOT_ARCHITECTURE = Set.of("dropout", "vocabSize");
-    private static final YAMLMapper YAML = new YAMLMapper();
 
     private Compatibility() {}
 
@@ -64,10 +61,15 @@ public final class Compatibility {
         return "vocabulary (checkpoint " + saved.length() + " tokens, now " + now.length() + "): " + String.join("; ", parts);
     }
 
-    /** Keys whose resolved values differ, as {@code "train.lr: 0.001 -> 0.002"}, minus {@code ignored}. */
-    public static List<String> settings(String savedYaml, String nowYaml, Set<String> ignored) {
-        Map<String, String> a = flatten(savedYaml);
-        Map<String, String> b = flatten(nowYaml);
+    /**
+     * Keys whose values differ between two config trees ({@code RunConfig.tree()}), as {@code
+     * "train.lr: 0.001 -> 0.002"}, minus {@code ignored}.
+     */
+    public static List<String> settings(JsonNode saved, JsonNode now, Set<String> ignored) {
+        Map<String, String> a = new LinkedHashMap<>();
+        Map<String, String> b = new LinkedHashMap<>();
+        flatten(saved, "", a);
+        flatten(now, "", b);
         Set<String> keys = new LinkedHashSet<>(a.keySet());
         keys.addAll(b.keySet());
         List<String> out = new ArrayList<>();
@@ -88,16 +90,6 @@ public final class Compatibility {
             out.add(Character.isISOControl(c) || Character.isWhitespace(c) ? String.format("U+%04X", (int) c) : "'" + c + "'");
         }
         return String.join(" ", out);
-    }
-
-    private static Map<String, String> flatten(String yaml) {
-        Map<String, String> out = new LinkedHashMap<>();
-        try {
-            flatten(YAML.readTree(yaml), "", out);
-        } catch (IOException e) {
-            throw new IllegalStateException("resolved configs are valid YAML", e);
-        }
-        return out;
     }
 
     private static void flatten(JsonNode node, String prefix, Map<String, String> out) {

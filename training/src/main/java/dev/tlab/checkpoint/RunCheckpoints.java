@@ -50,14 +50,14 @@ public final class RunCheckpoints {
         if (Double.isNaN(bestValLoss) || loss < bestValLoss) {
             bestValLoss = loss;
             bestValStep = step;
-            Checkpoints.write(dir, Checkpoints.BEST, weights(), moments(), state(step, tokensSeen));
+            CheckpointDirectory.write(dir, CheckpointDirectory.BEST, weights(), moments(), state(step, tokensSeen));
         }
     }
 
     /** Writes {@code step-NNNNNN/} and deletes what {@code checkpoint.keep} no longer keeps. */
     public Path save(long step, long tokensSeen) {
-        Path written = Checkpoints.write(dir, Checkpoints.stepName(step), weights(), moments(), state(step, tokensSeen));
-        Checkpoints.prune(dir, config.checkpoint().keep(), written);
+        Path written = CheckpointDirectory.write(dir, CheckpointDirectory.stepName(step), weights(), moments(), state(step, tokensSeen));
+        CheckpointDirectory.prune(dir, config.checkpoint().keep(), written);
         return written;
     }
 
@@ -69,7 +69,7 @@ public final class RunCheckpoints {
         return new CheckpointState(CheckpointState.FORMAT_VERSION, step, optimizer.stepCount(), tokensSeen,
                 config.train().seed(), StepSeeds.DESCRIPTION, valLoss, bestValLoss, bestValStep,
                 precision.savedScale(), precision.savedGoodSteps(), vocabulary,
-                config.resolvedYaml(), Versions.tlab(), Versions.djl(), parent, null);
+                config.tree(), Versions.tlab(), Versions.djl(), parent, null);
     }
 
     private Map<String, NDArray> weights() {
@@ -80,8 +80,8 @@ public final class RunCheckpoints {
 
     private Map<String, NDArray> moments() {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        optimizer.means().forEach((name, m) -> out.put(Checkpoints.MEAN_PREFIX + name, m));
-        optimizer.variances().forEach((name, v) -> out.put(Checkpoints.VARIANCE_PREFIX + name, v));
+        optimizer.means().forEach((name, m) -> out.put(CheckpointDirectory.MEAN_PREFIX + name, m));
+        optimizer.variances().forEach((name, v) -> out.put(CheckpointDirectory.VARIANCE_PREFIX + name, v));
         return out;
     }
 }

@@ -32,12 +32,15 @@ public final class RunStart {
     private final Mode mode;
     private final Path checkpoint;
     private final CheckpointState state;
+    private final RunConfig saved;
     private final List<String> skipped;
 
-    private RunStart(Mode mode, Checkpoints.Found found) {
+    private RunStart(Mode mode, CheckpointDirectory.Found found) {
         this.mode = mode;
         this.checkpoint = found == null ? null : found.checkpoint();
-        this.state = found == null ? null : Checkpoints.readState(found.checkpoint());
+        this.state = found == null ? null : CheckpointDirectory.readState(found.checkpoint());
+        this.saved = found == null ? null : ConfigLoader.fromTree(state.config(),
+                checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(), List.of());
         this.skipped = found == null ? List.of() : found.skipped();
     }
 
@@ -47,12 +50,12 @@ public final class RunStart {
 
     /** @param path a run directory (its newest complete checkpoint) or one checkpoint */
     public static RunStart resume(Path path) {
-        return new RunStart(Mode.RESUME, Checkpoints.locate(path));
+        return new RunStart(Mode.RESUME, CheckpointDirectory.locate(path));
     }
 
     /** @param path a checkpoint, or a run directory (its newest complete checkpoint) */
     public static RunStart finetune(Path path) {
-        return new RunStart(Mode.FINETUNE, Checkpoints.locate(path));
+        return new RunStart(Mode.FINETUNE, CheckpointDirectory.locate(path));
     }
 
     public boolean isScratch() {
@@ -67,6 +70,11 @@ public final class RunStart {
     /** The saved state this run starts from, or null. */
     public CheckpointState state() {
         return state;
+    }
+
+    /** The config the checkpoint was trained with, or null. */
+    public RunConfig savedConfig() {
+        return saved;
     }
 
     /** The vocabulary the task must keep the ids of, or null to fit one to the data. */
@@ -98,10 +106,8 @@ public final class RunStart {
             return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
-        RunConfig saved = ConfigLoader.parse(state.config(), checkpoint.resolve(Checkpoints.STATE_FILE).toString(), null,
-                "checkpoint", List.of());
         List<String> problems = new ArrayList<>(
-                Compatibility.architecture(saved.model().withVocabSize(state.vocab().length()), model));
+                Compatibility.architecture(saved.model().forVocabulary(state.vocab().length()), model));
         String vocabDiff = Compatibility.vocabulary(state.vocab(), vocabulary);
         VocabularyRows rows = VocabularyRows.between(state.vocab(), vocabulary);
         boolean extend = mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.EXTEND
@@ -120,7 +126,7 @@ public final class RunStart {
                     + " and train.steps is " + config.train().steps() + "; raise it (--set train.steps=N) to train further");
         }
         if (mode == Mode.RESUME) {
-            List<String> changed = Compatibility.settings(state.config(), config.resolvedYaml(), QUIET_KEYS);
+            List<String> changed = Compatibility.settings(saved.tree(), config.tree(), QUIET_KEYS);
             if (!changed.isEmpty()) {
                 say.accept("resuming with changed settings (the run will not match an uninterrupted one): "
                         + String.join(", ", changed));
@@ -132,7 +138,7 @@ public final class RunStart {
                     + ") get fresh rows in the token table" + (parameters.containsKey("head.weight") ? " and head" : "")
                     + "; the checkpoint's " + state.vocab().length() + " rows are kept");
         }
-        Checkpoints.loadWeights(checkpoint, parameters, manager, rows);
+        WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
         AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()
                 ? readMoments(trainable, rows, manager, say) : AdamW.State.FRESH;
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
@@ -150,11 +156,11 @@ public final class RunStart {
         Map<String, float[]> variances = new HashMap<>();
         List<String> missing = new ArrayList<>();
         try (NDManager scratch = manager.newSubManager()) {
-            Map<String, NDArray> saved = Checkpoints.readMoments(checkpoint, scratch);
+            Map<String, NDArray> saved = WeightLoader.readMoments(checkpoint, scratch);
             for (var entry : trainable.entrySet()) {
                 String name = entry.getKey();
-                NDArray m = saved.get(Checkpoints.MEAN_PREFIX + name);
-                NDArray v = saved.get(Checkpoints.VARIANCE_PREFIX + name);
+                NDArray m = saved.get(CheckpointDirectory.MEAN_PREFIX + name);
+                NDArray v = saved.get(CheckpointDirectory.VARIANCE_PREFIX + name);
                 NDArray target = entry.getValue().getArray();
                 if (m == null || v == null) {
                     missing.add(name);
@@ -162,7 +168,7 @@ public final class RunStart {
                     means.put(name, rows.remap(m, target, true));
                     variances.put(name, rows.remap(v, target, true));
                 } else if (!m.getShape().equals(target.getShape()) || !v.getShape().equals(target.getShape())) {
-                    throw new ConfigException(checkpoint.resolve(Checkpoints.OPTIMIZER_FILE) + ": moments of '" + name
+                    throw new ConfigException(checkpoint.resolve(CheckpointDirectory.OPTIMIZER_FILE) + ": moments of '" + name
                             + "' have shape " + m.getShape() + ", the parameter " + target.getShape());
                 } else {
                     means.put(name, m.toFloatArray());

@@ -9,8 +9,6 @@ import dev.tlab.data.DataTask;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.layers.FfnKind;
 import java.util.function.Supplier;
-import dev.tlab.models.ModelConfig;
-import dev.tlab.models.ModelType;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
@@ -27,7 +25,8 @@ import java.util.Map;
 
 /**
  * YAML plus {@code --set key=value} overrides, merged onto the defaults, checked key by key, and
- * turned into a {@link RunConfig}. Every error names the key, the file and the allowed values.
+ * turned into a {@link RunConfig}; the one place a config is bound, also for the tree a checkpoint
+ * saved ({@link #fromTree}). Every error names the key, the file and the allowed values.
  */
 public final class ConfigLoader {
 
@@ -35,6 +34,12 @@ public final class ConfigLoader {
 
     /** The top-level key naming a base config; consumed while loading, never part of the tree. */
     public static final String EXTENDS = "extends";
+
+    /**
+     * Configs and checkpoints from before {@code data.task} alone decided the model may still set
+     * it: accepted when it agrees with the task, and then ignored.
+     */
+    private static final String LEGACY_MODEL_TYPE = "model.type";
 
     private ConfigLoader() {}
 
@@ -59,6 +64,23 @@ public final class ConfigLoader {
         ObjectNode merged = defaults();
         mergeLayer(merged, readYaml(yamlText, source), source, baseDir, new ArrayList<>(), true);
         return finish(merged, overrides, defaultName, baseDir);
+    }
+
+    /**
+     * Binds a resolved config tree, as {@link RunConfig#tree} writes it (a checkpoint's saved
+     * config), then the overrides. Keys the tree lacks take their defaults.
+     *
+     * @param source what to call the tree in errors (usually the file it was read from)
+     */
+    public static RunConfig fromTree(JsonNode tree, String source, List<String> overrides) {
+        ObjectNode merged = defaults();
+        mergeLayer(merged, tree, source, null, new ArrayList<>(), true);
+        return finish(merged, overrides, "run", null);
+    }
+
+    /** {@code run} with {@code --set} overrides applied to its tree, bound again. */
+    public static RunConfig withOverrides(RunConfig run, List<String> overrides) {
+        return overrides.isEmpty() ? run : fromTree(run.tree(), "resolved config", overrides);
     }
 
     private static RunConfig finish(ObjectNode merged, List<String> overrides, String defaultName, Path baseDir) {
@@ -162,10 +184,14 @@ public final class ConfigLoader {
             Map.Entry<String, JsonNode> field = it.next();
             String key = prefix + field.getKey();
             JsonNode current = base.get(field.getKey());
+            JsonNode value = field.getValue();
+            if (current == null && key.equals(LEGACY_MODEL_TYPE) && !value.isObject()) {
+                base.set(field.getKey(), value); // checked against data.task when bound
+                continue;
+            }
             if (current == null) {
                 throw unknownKey(key, base, prefix, source);
             }
-            JsonNode value = field.getValue();
             if (current.isObject()) {
                 if (!value.isObject()) {
                     throw new ConfigException(
@@ -214,31 +240,34 @@ public final class ConfigLoader {
 
     private static RunConfig build(ObjectNode merged, Path baseDir) {
         ConfigTree c = new ConfigTree(merged);
-        ModelConfig model;
-        try {
-            model = ModelConfig.builder()
-                    .type(ModelType.parse(c.text("model.type")))
-                    .layers(c.integer("model.layers"))
-                    .encoderLayers(c.integer("model.encoder_layers"))
-                    .heads(c.integer("model.heads"))
-                    .dModel(c.integer("model.d_model"))
-                    .dFf(c.integer("model.d_ff"))
-                    .ffn(FfnKind.parse(c.text("model.ffn")))
-                    .context(c.integer("model.context"))
-                    .dropout(c.number("model.dropout"))
-                    .normPlacement(NormPlacement.parse(c.text("model.norm_placement")))
-                    .norm(NormType.parse(c.text("model.norm")))
-                    .positional(PositionalKind.parse(c.text("model.positional")))
-                    .ropeBase(c.number("model.rope_base"))
-                    .ropeFraction(c.number("model.rope_fraction"))
-                    .relativeBuckets(c.integer("model.relative_buckets"))
-                    .relativeMaxDistance(c.integer("model.relative_max_distance"))
-                    .tieEmbeddings(c.bool("model.tie_embeddings"))
-                    .bias(c.bool("model.bias"))
-                    .build();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage(), e);
+        DataTask task = parse(() -> DataTask.parse(c.text("data.task")));
+        if (!merged.path("model").path("type").isMissingNode()) {
+            String type = c.text(LEGACY_MODEL_TYPE);
+            if (!type.equals(task.model().toString())) {
+                throw new ConfigException("model.type = " + type + " disagrees with data.task = " + task + ", which trains "
+                        + task.model() + " models; the model type follows data.task, so remove model.type");
+            }
         }
+        ModelSettings model =
+                new ModelSettings(
+                        task.model(),
+                        c.integer("model.layers"),
+                        c.integer("model.encoder_layers"),
+                        c.integer("model.heads"),
+                        c.integer("model.d_model"),
+                        c.integer("model.d_ff"),
+                        parse(() -> FfnKind.parse(c.text("model.ffn"))),
+                        c.integer("model.context"),
+                        c.number("model.dropout"),
+                        parse(() -> NormPlacement.parse(c.text("model.norm_placement"))),
+                        parse(() -> NormType.parse(c.text("model.norm"))),
+                        parse(() -> PositionalKind.parse(c.text("model.positional"))),
+                        c.number("model.rope_base"),
+                        c.number("model.rope_fraction"),
+                        c.integer("model.relative_buckets"),
+                        c.integer("model.relative_max_distance"),
+                        c.bool("model.tie_embeddings"),
+                        c.bool("model.bias"));
         double[] betas = c.numbers("train.betas", 2);
         TrainConfig train =
                 new TrainConfig(
@@ -261,21 +290,16 @@ public final class ConfigLoader {
                         c.text("train.precision"),
                         c.longValue("train.seed"),
                         c.integer("train.profile_steps"));
-        Path dataPath = resolveData(c.text("data.path"), baseDir);
-        ((ObjectNode) merged.get("data")).put("path", dataPath.toString());
+        // Paths set in a file were resolved against it while merging; the default and --set ones are resolved here.
         DataConfig data =
                 new DataConfig(
-                        dataPath,
+                        resolveData(c.text("data.path"), baseDir),
                         c.text("data.tokenizer"),
                         c.number("data.val_fraction"),
-                        parse(() -> DataTask.parse(c.text("data.task"))),
+                        task,
                         c.number("data.mask_fraction"),
                         c.integer("data.min_length"),
                         c.integer("data.max_length"));
-        if (data.task().model() != model.type()) {
-            throw new ConfigException("data.task = " + data.task() + " trains model.type = " + data.task().model()
-                    + ", but model.type = " + model.type());
-        }
         if (data.task().synthetic()) {
             var problems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), 0);
             int longest = Math.max(problems.maxSourceLength(), problems.maxTargetLength());
@@ -298,20 +322,8 @@ public final class ConfigLoader {
                         parse(() -> ContextLimit.parse(c.text("sample.context_limit"))));
         FinetuneConfig finetune = new FinetuneConfig(c.texts("finetune.freeze"),
                 FinetuneConfig.VocabPolicy.parse(c.text("finetune.vocab")), c.bool("finetune.resume_optimizer"));
-        String name = c.text("name");
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new ConfigException("name: use letters, digits, '.', '_' or '-', got '" + name + "'");
-        }
-        // The resolved tree names the data file as found, so a checkpoint's config reads it from anywhere.
-        ((ObjectNode) merged.get("data")).put("path", data.path().toString());
-        String resolved;
-        try {
-            resolved = YAML.writeValueAsString(merged);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
         return new RunConfig(
-                name, model, train, data, checkpoint, sample, finetune, Path.of(c.text("output.dir")), resolved);
+                c.text("name"), model, train, data, checkpoint, sample, finetune, Path.of(c.text("output.dir")));
     }
 
     /** Runs an enum parse, turning its message (which names the key) into a config error. */

@@ -6,9 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.tlab.checkpoint.TrainedModel;
+import dev.tlab.inference.TrainedModel;
 import dev.tlab.config.ConfigException;
-import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
 import dev.tlab.data.BatchSampler;
 import dev.tlab.data.CharTokenizer;
@@ -56,15 +55,13 @@ public final class ContextEval {
         }
         try (TrainedModel trained = TrainedModel.load(run, device);
                 NDManager manager = NDManager.newBaseManager(device)) {
-            List<String> overrides = data == null ? List.of() : List.of("data.path=" + data.toAbsolutePath());
-            RunConfig config = ConfigLoader.parse(trained.state().config(), trained.checkpoint() + "/state.json",
-                    null, "eval", overrides);
+            RunConfig config = trained.config();
             if (config.data().task() != DataTask.LM) {
                 throw new ConfigException("eval at other contexts needs a language model (data.task = lm); "
                         + run + " was trained with data.task = " + config.data().task());
             }
             CharTokenizer tokenizer = new CharTokenizer(trained.state().vocab());
-            int[] val = TokenSplits.split(tokenizer.encode(Corpus.read(config.data().path())), config.data().valFraction()).val();
+            int[] val = TokenSplits.split(tokenizer.encode(Corpus.read(data == null ? config.data().path() : data.toAbsolutePath())), config.data().valFraction()).val();
             int n = batches > 0 ? batches : config.train().evalBatches();
             DecoderLM model = trained.decoder();
             ParameterStore ps = new ParameterStore(manager, false);

@@ -2,12 +2,12 @@ package dev.tlab.train;
 
 import ai.djl.ndarray.NDManager;
 import dev.tlab.config.ConfigException;
+import dev.tlab.config.ModelSettings;
 import dev.tlab.config.RunConfig;
 import dev.tlab.data.CharTokenizer;
 import dev.tlab.data.Corpus;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.data.TokenSplits;
-import dev.tlab.models.ModelConfig;
 
 /** Builds the task a run config asks for, with its data, tokenizer and model. */
 public final class Tasks {
@@ -28,7 +28,7 @@ public final class Tasks {
     public static Task create(RunConfig run, NDManager manager, String baseVocab) {
         var data = run.data();
         var train = run.train();
-        ModelConfig model = run.model();
+        ModelSettings model = run.model();
         switch (data.task()) {
             case LM, MLM -> {
                 String text = Corpus.read(data.path());
@@ -38,14 +38,14 @@ public final class Tasks {
                 TokenSplits splits = TokenSplits.split(tokenizer.encode(text), data.valFraction());
                 splits.requireWindow(model.context(), data.path().toString());
                 if (!masked) {
-                    return new LanguageModelTask(model.withVocabSize(tokenizer.vocabSize()), tokenizer, splits,
+                    return new LanguageModelTask(model.forVocabulary(tokenizer.vocabSize()), tokenizer, splits,
                             train.batchSize(), train.seed(), run.sample(), manager);
                 }
                 if (text.indexOf(MaskedLmTask.MASK) >= 0) {
                     throw new ConfigException(data.path() + " contains the mask character U+2588, which mlm reserves");
                 }
                 CharTokenizer withMask = MaskedLmTask.withMask(tokenizer);
-                return new MaskedLmTask(model.withVocabSize(withMask.vocabSize()), withMask, splits, train.batchSize(),
+                return new MaskedLmTask(model.forVocabulary(withMask.vocabSize()), withMask, splits, train.batchSize(),
                         data.maskFraction(), train.seed(), manager);
             }
             default -> {
@@ -53,7 +53,7 @@ public final class Tasks {
                 var trainProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed());
                 var valProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed() + 1);
                 int vocab = trainProblems.tokenizer().vocabSize();
-                return new Seq2SeqTask(model.withVocabSize(vocab), trainProblems, valProblems, train.batchSize(),
+                return new Seq2SeqTask(model.forVocabulary(vocab), trainProblems, valProblems, train.batchSize(),
                         EXACT_MATCH_PROBLEMS, run.sample(), manager);
             }
         }

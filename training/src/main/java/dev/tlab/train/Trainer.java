@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.RunCheckpoints;
 import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigException;
@@ -193,7 +193,7 @@ public final class Trainer {
 
     /** A fresh run must not delete the checkpoints of an earlier one by pruning them. */
     private void refuseToOverwrite(Path runDir) {
-        if (origin.isScratch() && !Checkpoints.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
+        if (origin.isScratch() && !CheckpointDirectory.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
             throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
                     + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
         }

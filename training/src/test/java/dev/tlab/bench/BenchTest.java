@@ -47,7 +47,7 @@ class BenchTest {
         assertEquals(3, bench.warmupSteps());
         assertEquals(6, bench.throughput().steps(), "steps 4 to 9: the last step evaluates and saves");
         assertEquals(4 * 2 * 16, bench.throughput().tokensPerStep(), "batch x grad_accum x context");
-        assertEquals(run.model().withVocabSize(65).trainingFlopsPerToken(), bench.throughput().flopsPerToken());
+        assertEquals(run.model().forVocabulary(65).trainingFlopsPerToken(), bench.throughput().flopsPerToken());
         assertTrue(bench.throughput().seconds() > 0, "seconds " + bench.throughput().seconds());
         assertTrue(bench.mfu() > 0 && Double.isFinite(bench.mfu()), "MFU " + bench.mfu());
         // Samples after steps 5 and 7, inside the window; at the first peak's size.

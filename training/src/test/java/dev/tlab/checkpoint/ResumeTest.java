@@ -66,7 +66,7 @@ class ResumeTest {
         }).fit());
         assertEquals("simulated crash after step 7", crash.getMessage());
         Path runDir = dir.resolve("interrupted");
-        assertEquals(List.of("step-000005"), names(Checkpoints.list(runDir.resolve("checkpoints"))));
+        assertEquals(List.of("step-000005"), names(CheckpointDirectory.list(runDir.resolve("checkpoints"))));
 
         new Trainer(run, null, false).from(RunStart.resume(runDir)).fit();
 
@@ -137,7 +137,7 @@ class ResumeTest {
         new Trainer(run, null, false).from(RunStart.resume(dir.resolve("fp16-interrupted"))).fit();
         assertSameCheckpoint(straightHalf.resolve("checkpoints/step-000008"),
                 dir.resolve("fp16-interrupted/checkpoints/step-000008"));
-        CheckpointState state = Checkpoints.readState(straightHalf.resolve("checkpoints/step-000008"));
+        CheckpointState state = CheckpointDirectory.readState(straightHalf.resolve("checkpoints/step-000008"));
         assertEquals(65536.0, state.lossScale());
         assertEquals(8, state.lossScaleGoodSteps());
     }
@@ -150,24 +150,24 @@ class ResumeTest {
         Path runDir = copyOf(straight, dir.resolve("damaged"));
         Path newest = runDir.resolve("checkpoints/step-000012");
         switch (damage) {
-            case MISSING_MODEL -> Files.delete(newest.resolve(Checkpoints.MODEL_FILE));
-            case MISSING_OPTIMIZER -> Files.delete(newest.resolve(Checkpoints.OPTIMIZER_FILE));
-            case TRUNCATED_MODEL -> truncate(newest.resolve(Checkpoints.MODEL_FILE));
+            case MISSING_MODEL -> Files.delete(newest.resolve(CheckpointDirectory.MODEL_FILE));
+            case MISSING_OPTIMIZER -> Files.delete(newest.resolve(CheckpointDirectory.OPTIMIZER_FILE));
+            case TRUNCATED_MODEL -> truncate(newest.resolve(CheckpointDirectory.MODEL_FILE));
             case CORRUPT_OPTIMIZER -> {
                 // Same size, one flipped byte: only the SHA-256 tells.
-                byte[] bytes = Files.readAllBytes(newest.resolve(Checkpoints.OPTIMIZER_FILE));
+                byte[] bytes = Files.readAllBytes(newest.resolve(CheckpointDirectory.OPTIMIZER_FILE));
                 bytes[bytes.length - 3] ^= 0x40;
-                Files.write(newest.resolve(Checkpoints.OPTIMIZER_FILE), bytes);
+                Files.write(newest.resolve(CheckpointDirectory.OPTIMIZER_FILE), bytes);
             }
-            case MISSING_STATE -> Files.delete(newest.resolve(Checkpoints.STATE_FILE));
-            case TRUNCATED_STATE -> truncate(newest.resolve(Checkpoints.STATE_FILE));
+            case MISSING_STATE -> Files.delete(newest.resolve(CheckpointDirectory.STATE_FILE));
+            case TRUNCATED_STATE -> truncate(newest.resolve(CheckpointDirectory.STATE_FILE));
             case LEFTOVER_TMP -> {
                 // A crash while writing step 12: the directory never got its real name.
                 Files.move(newest, runDir.resolve("checkpoints/step-000012.tmp"));
-                truncate(runDir.resolve("checkpoints/step-000012.tmp/" + Checkpoints.MODEL_FILE));
+                truncate(runDir.resolve("checkpoints/step-000012.tmp/" + CheckpointDirectory.MODEL_FILE));
             }
         }
-        Checkpoints.Found found = Checkpoints.locate(runDir);
+        CheckpointDirectory.Found found = CheckpointDirectory.locate(runDir);
         assertEquals("step-000010", found.checkpoint().getFileName().toString());
         assertEquals(damage == Damage.LEFTOVER_TMP ? 0 : 1, found.skipped().size(), found.skipped().toString());
 
@@ -180,17 +180,17 @@ class ResumeTest {
     void anIncompleteCheckpointGivenDirectlyIsANamedError() throws IOException {
         Path runDir = copyOf(straight, dir.resolve("direct"));
         Path newest = runDir.resolve("checkpoints/step-000012");
-        truncate(newest.resolve(Checkpoints.MODEL_FILE));
+        truncate(newest.resolve(CheckpointDirectory.MODEL_FILE));
         var e = assertThrows(ConfigException.class, () -> RunStart.resume(newest));
-        assertTrue(e.getMessage().contains(newest.resolve(Checkpoints.MODEL_FILE).toString())
+        assertTrue(e.getMessage().contains(newest.resolve(CheckpointDirectory.MODEL_FILE).toString())
                 && e.getMessage().contains("truncated"), e.getMessage());
     }
 
     @Test
     void nothingCompleteToResumeListsWhatWasFound() throws IOException {
         Path runDir = copyOf(straight, dir.resolve("none"));
-        for (Path checkpoint : Checkpoints.stepDirectories(runDir.resolve("checkpoints"))) {
-            Files.delete(checkpoint.resolve(Checkpoints.STATE_FILE));
+        for (Path checkpoint : CheckpointDirectory.stepDirectories(runDir.resolve("checkpoints"))) {
+            Files.delete(checkpoint.resolve(CheckpointDirectory.STATE_FILE));
         }
         var e = assertThrows(ConfigException.class, () -> RunStart.resume(runDir));
         assertTrue(e.getMessage().startsWith("no complete checkpoint found in " + runDir), e.getMessage());
@@ -230,28 +230,49 @@ class ResumeTest {
 
     @Test
     void stateRecordsWhatAResumeNeeds() {
-        CheckpointState state = Checkpoints.readState(straight.resolve("checkpoints/step-000012"));
+        CheckpointState state = CheckpointDirectory.readState(straight.resolve("checkpoints/step-000012"));
         assertEquals(CheckpointState.FORMAT_VERSION, state.formatVersion());
         assertEquals(12, state.step());
         assertEquals(1337, state.seed());
         assertEquals(65, state.vocab().length());
-        assertTrue(state.config().contains("d_model: 32"), state.config());
+        assertEquals(32, state.config().path("model").path("d_model").asInt(), state.config().toString());
         assertEquals("0.36.0", state.djlVersion());
         assertTrue(state.tlabVersion().matches("\\d+\\.\\d+\\.\\d+.*"), state.tlabVersion());
         assertTrue(Double.isFinite(state.bestValLoss()) && state.bestValLoss() <= state.valLoss(), state.toString());
-        assertEquals(64, state.files().get(Checkpoints.MODEL_FILE).sha256().length());
-        CheckpointState best = Checkpoints.readState(straight.resolve("checkpoints/best"));
+        assertEquals(64, state.files().get(CheckpointDirectory.MODEL_FILE).sha256().length());
+        CheckpointState best = CheckpointDirectory.readState(straight.resolve("checkpoints/best"));
         assertEquals(best.step(), state.bestValStep());
         assertEquals(best.valLoss(), state.bestValLoss());
     }
 
+    @Test
+    void aRunCheckpointedInFormatTwoResumes() throws IOException {
+        Path runDir = dir.resolve("old-run");
+        Path copy = Files.createDirectories(runDir.resolve("checkpoints/step-000004"));
+        try (var files = Files.list(CheckpointDirectoryTest.FORMAT_2)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
+        RunStart start = RunStart.resume(runDir);
+        String corpus = Path.of("../examples/data/tinyshakespeare/input.txt").toAbsolutePath().normalize().toString();
+        RunConfig config = ConfigLoader.withOverrides(start.savedConfig(),
+                List.of("train.steps=6", "train.device=cpu", "data.path=" + corpus)).withRunDir(runDir);
+        new Trainer(config, null, false).from(start).fit();
+        CheckpointState state = CheckpointDirectory.readState(runDir.resolve("checkpoints/step-000006"));
+        assertEquals(CheckpointState.FORMAT_VERSION, state.formatVersion());
+        assertEquals(6, state.step());
+        assertEquals(config, ConfigLoader.fromTree(state.config(), "state.json", List.of()));
+        assertTrue(state.config().path("model").path("type").isMissingNode(), state.config().toString());
+    }
+
     private static void assertSameCheckpoint(Path expected, Path actual) throws IOException {
-        for (String file : List.of(Checkpoints.MODEL_FILE, Checkpoints.OPTIMIZER_FILE)) {
+        for (String file : List.of(CheckpointDirectory.MODEL_FILE, CheckpointDirectory.OPTIMIZER_FILE)) {
             assertArrayEquals(Files.readAllBytes(expected.resolve(file)), Files.readAllBytes(actual.resolve(file)),
                     file + " of " + actual + " differs from " + expected);
         }
-        CheckpointState a = Checkpoints.readState(expected);
-        CheckpointState b = Checkpoints.readState(actual);
+        CheckpointState a = CheckpointDirectory.readState(expected);
+        CheckpointState b = CheckpointDirectory.readState(actual);
         assertEquals(List.of(a.step(), a.optimizerSteps(), a.tokensSeen(), a.valLoss(), a.bestValLoss(), a.bestValStep(),
                         a.lossScale(), a.lossScaleGoodSteps()),
                 List.of(b.step(), b.optimizerSteps(), b.tokensSeen(), b.valLoss(), b.bestValLoss(), b.bestValStep(),

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.tlab.models.ModelConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -161,17 +160,17 @@ class ConfigDocTest {
             assertEquals(accepted, documented, row.key() + ": allowed values in docs/CONFIG.md vs the loader");
             enums++;
         }
-        assertEquals(11, enums, "model.type, ffn, norm_placement, norm, positional, train.device, precision, data.task, tokenizer, finetune.vocab, sample.context_limit");
+        assertEquals(10, enums, "model.ffn, norm_placement, norm, positional, train.device, precision, data.task, tokenizer, finetune.vocab, sample.context_limit");
     }
 
     @Test
     void everyKeyIsARecordComponentAndEveryComponentAKey() throws Exception {
         Map<String, Class<? extends Record>> sections = Map.of(
-                "model", ModelConfig.class, "train", TrainConfig.class, "data", DataConfig.class,
+                "model", ModelSettings.class, "train", TrainConfig.class, "data", DataConfig.class,
                 "checkpoint", CheckpointConfig.class, "finetune", FinetuneConfig.class, "sample", SampleConfig.class);
         // Components that are not one key each: derived from the data, or one key split in two.
         Map<String, Set<String>> splitOrDerived = Map.of(
-                "model", Set.of("vocabSize"), "train", Set.of("beta1", "beta2"));
+                "model", Set.of("type"), "train", Set.of("beta1", "beta2"));
         ObjectNode defaults = ConfigLoader.defaults();
         for (var section : sections.entrySet()) {
             Set<String> keys = new TreeSet<>();

@@ -191,4 +191,74 @@ class ConfigLoaderTest {
             }
         }
     }
+
+    @Test
+    void integerKeyGivenTextNamesTheKey() {
+        assertEquals("train.steps: expected an integer, got 'abc'", error("train:\n  steps: abc\n"));
+    }
+
+    @Test
+    void unknownNormNamesTheKeyAndTheChoices() {
+        assertEquals("model.norm: unknown value 'batchnorm'; allowed: layernorm, rmsnorm",
+                error("model:\n  norm: batchnorm\n"));
+    }
+
+    @Test
+    void aSectionGivenAValueNamesTheKey() {
+        String message = error("model: 3\n");
+        assertTrue(message.contains("'model' is a section"), message);
+    }
+
+    @Test
+    void everyShippedConfigSurvivesTheRoundTripThroughItsTree() throws Exception {
+        List<Path> files;
+        try (var top = Files.list(Path.of("../configs")); var variants = Files.list(Path.of("../configs/variants"))) {
+            files = java.util.stream.Stream.concat(top, variants).filter(p -> p.toString().endsWith(".yaml")).toList();
+        }
+        assertTrue(files.size() >= 13, files.toString());
+        for (Path file : files) {
+            RunConfig run = ConfigLoader.load(file, List.of());
+            assertEquals(run, ConfigLoader.fromTree(run.tree(), "tree", List.of()), file.toString());
+        }
+    }
+
+    @Test
+    void theTreeHoldsEveryKeyOnce() {
+        RunConfig run = parse("model:\n  layers: 3\n", "finetune.freeze=[wte.*]", "sample.stop=END");
+        assertEquals(keys(ConfigLoader.defaults(), ""), keys(run.tree(), ""));
+        assertEquals(3, run.tree().path("model").path("layers").asInt());
+        assertEquals(run.data().path().toString(), run.tree().path("data").path("path").asText());
+    }
+
+    private static List<String> keys(com.fasterxml.jackson.databind.JsonNode node, String prefix) {
+        List<String> out = new java.util.ArrayList<>();
+        node.fields().forEachRemaining(f -> {
+            if (f.getValue().isObject()) {
+                out.addAll(keys(f.getValue(), prefix + f.getKey() + "."));
+            } else {
+                out.add(prefix + f.getKey());
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void overridesApplyToABoundConfig() {
+        RunConfig run = parse("model:\n  layers: 3\n");
+        RunConfig changed = ConfigLoader.withOverrides(run, List.of("train.steps=7"));
+        assertEquals(7, changed.train().steps());
+        assertEquals(run.model(), changed.model());
+        assertEquals(run, ConfigLoader.withOverrides(run, List.of()));
+        var e = assertThrows(ConfigException.class, () -> ConfigLoader.withOverrides(run, List.of("train.steps=abc")));
+        assertEquals("train.steps: expected an integer, got 'abc'", e.getMessage());
+    }
+
+    @Test
+    void aRunDirSetsTheNameAndOutputDirectory() {
+        RunConfig moved = parse("").withRunDir(dir.resolve("elsewhere/my-run"));
+        assertEquals("my-run", moved.name());
+        assertEquals(dir.resolve("elsewhere/my-run").toAbsolutePath().normalize(), moved.runDir());
+        var e = assertThrows(ConfigException.class, () -> parse("").withRunDir(dir.resolve("bad name")));
+        assertTrue(e.getMessage().startsWith("name: "), e.getMessage());
+    }
 }

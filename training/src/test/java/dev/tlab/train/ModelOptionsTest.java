@@ -61,7 +61,7 @@ class ModelOptionsTest {
 
     @Test
     void dropoutIsRandomInTrainingAndOffInEvaluation() {
-        ModelConfig base = config().model().withVocabSize(65);
+        ModelConfig base = config().model().forVocabulary(65);
         ModelConfig withDropout = base.toBuilder().vocabSize(65).dropout(0.5).build();
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
@@ -82,7 +82,7 @@ class ModelOptionsTest {
 
     @Test
     void gradientAccumulationAveragesMicroBatchGradients() {
-        ModelConfig model = config().model().withVocabSize(65);
+        ModelConfig model = config().model().forVocabulary(65);
         int[] tokens = new int[5000];
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = (i * 7 + i / 13) % 65;

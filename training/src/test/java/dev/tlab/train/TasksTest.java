@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.djl.Device;
-import dev.tlab.checkpoint.TrainedModel;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.inference.TrainedModel;
+import dev.tlab.models.ModelType;
 import dev.tlab.sample.TokenPicker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class TasksTest {
 
     @Test
     void encoderDecoderLearnsToReverseAndReportsExactMatch() throws Exception {
-        Trainer.Result result = new Trainer(config("name=rev", "model.type=encoder_decoder", "data.task=reverse",
+        Trainer.Result result = new Trainer(config("name=rev", "data.task=reverse",
                 "data.min_length=2", "data.max_length=3", "train.steps=150", "train.eval_every=150"), null, false).fit();
         double exact = result.evalMetrics().get("exact_match");
         // Uniform guessing over 26 letters gets ~0; 150 tiny steps learn a good share of 2-3 letter reversals.
@@ -69,7 +70,7 @@ class TasksTest {
 
     @Test
     void encoderLearnsMaskedCharacters() {
-        Trainer.Result result = new Trainer(config("name=mlm", "model.type=encoder", "data.task=mlm",
+        Trainer.Result result = new Trainer(config("name=mlm", "data.task=mlm",
                 "train.steps=200", "train.eval_every=200"), null, false).fit();
         // Character frequencies alone give the unigram entropy of the corpus, 3.31 nats; below it,
         // the encoder is reading the context on both sides of the mask.
@@ -77,15 +78,30 @@ class TasksTest {
     }
 
     @Test
-    void taskAndModelTypeMustAgree() {
-        var e = assertThrows(ConfigException.class, () -> config("data.task=reverse"));
-        assertTrue(e.getMessage().contains("data.task = reverse") && e.getMessage().contains("model.type = decoder"), e.getMessage());
+    void theTaskDecidesTheModelType() {
+        assertEquals(ModelType.DECODER, config("data.task=lm").model().type());
+        assertEquals(ModelType.ENCODER, config("data.task=mlm").model().type());
+        assertEquals(ModelType.ENCODER_DECODER, config("data.task=reverse").model().type());
+    }
+
+    @Test
+    void anOldModelTypeIsAcceptedWhenItAgreesWithTheTask() {
+        RunConfig run = config("model.type=encoder_decoder", "data.task=reverse");
+        assertEquals(ModelType.ENCODER_DECODER, run.model().type());
+        assertTrue(run.tree().path("model").path("type").isMissingNode(), "dropped from the resolved config");
+    }
+
+    @Test
+    void anOldModelTypeThatDisagreesWithTheTaskNamesBothKeys() {
+        var e = assertThrows(ConfigException.class, () -> config("model.type=decoder", "data.task=reverse"));
+        assertEquals("model.type = decoder disagrees with data.task = reverse, which trains encoder_decoder models;"
+                + " the model type follows data.task, so remove model.type", e.getMessage());
     }
 
     @Test
     void contextMustHoldTheLongestProblem() {
         var e = assertThrows(ConfigException.class,
-                () -> config("model.type=encoder_decoder", "data.task=add", "data.max_length=8"));
+                () -> config("data.task=add", "data.max_length=8"));
         assertTrue(e.getMessage().contains("model.context (16)") && e.getMessage().contains("data.max_length"), e.getMessage());
     }
 

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tlab.checkpoint.Checkpoints;
-import dev.tlab.checkpoint.TrainedModel;
+import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.inference.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,7 +94,7 @@ class TrainerTest {
     @Test
     void checkpointRebuildsTheSameModel() {
         Trainer.Result result = new Trainer(small(12, "checkpoint.every=5", "checkpoint.keep=2"), null, false).fit();
-        List<Path> kept = Checkpoints.list(result.runDir().resolve("checkpoints"));
+        List<Path> kept = CheckpointDirectory.list(result.runDir().resolve("checkpoints"));
         assertEquals(List.of("step-000010", "step-000012"), kept.stream().map(p -> p.getFileName().toString()).toList());
         try (TrainedModel model = TrainedModel.load(result.runDir(), Device.cpu())) {
             assertEquals(12, model.state().step());
@@ -107,8 +107,8 @@ class TrainerTest {
     @Test
     void truncatedCheckpointIsANamedError() throws Exception {
         Trainer.Result result = new Trainer(small(3), null, false).fit();
-        Path checkpoint = Checkpoints.find(result.runDir());
-        Path weights = checkpoint.resolve(Checkpoints.MODEL_FILE);
+        Path checkpoint = CheckpointDirectory.find(result.runDir());
+        Path weights = checkpoint.resolve(CheckpointDirectory.MODEL_FILE);
         byte[] bytes = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         var e = assertThrows(ConfigException.class, () -> TrainedModel.load(result.runDir(), Device.cpu()).close());

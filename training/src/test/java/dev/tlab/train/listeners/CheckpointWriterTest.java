@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import dev.tlab.checkpoint.Checkpoints;
+import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.RunCheckpoints;
 import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigLoader;
@@ -45,8 +45,8 @@ class CheckpointWriterTest {
             }
             Path saved = config.runDir().resolve("checkpoints");
             assertEquals(List.of("step-000006", "step-000007"),
-                    Checkpoints.stepDirectories(saved).stream().map(p -> p.getFileName().toString()).toList());
-            assertEquals(6, Checkpoints.readState(saved.resolve(Checkpoints.BEST)).step(), "best is the val loss 2 at step 6");
+                    CheckpointDirectory.stepDirectories(saved).stream().map(p -> p.getFileName().toString()).toList());
+            assertEquals(6, CheckpointDirectory.readState(saved.resolve(CheckpointDirectory.BEST)).step(), "best is the val loss 2 at step 6");
             assertEquals(2.0, writer.bestValLoss());
         }
     }

@@ -1,29 +1,20 @@
 package dev.tlab.checkpoint;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tlab.checkpoint.CheckpointState.FileDigest;
 import dev.tlab.config.ConfigException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,15 +22,17 @@ import java.util.stream.Stream;
 
 /**
  * Checkpoint directories {@code step-000500/} (and {@code best/}) with {@code model.safetensors},
- * {@code optimizer.safetensors} and {@code state.json}.
+ * {@code optimizer.safetensors} and {@code state.json}: writing one, listing and pruning them,
+ * and finding the newest complete one.
  *
  * <p>A checkpoint is written into {@code step-000500.tmp/}: the tensor files first, then {@code
  * state.json} with their sizes and SHA-256; each file and the directory are fsynced, and only
- * then is the directory renamed to its real name. Older checkpoints are deleted after that. A
- * directory counts as a checkpoint only if its state parses and every file matches the manifest,
- * so a crash at any moment leaves either the previous complete checkpoint or the new one.
+ * then is the directory renamed to its real name ({@link DurableFiles}). Older checkpoints are
+ * deleted after that. A directory counts as a checkpoint only if its state parses and every file
+ * matches the manifest, so a crash at any moment leaves either the previous complete checkpoint or
+ * the new one.
  */
-public final class Checkpoints {
+public final class CheckpointDirectory {
 
     public static final String MODEL_FILE = "model.safetensors";
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
@@ -52,8 +45,9 @@ public final class Checkpoints {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final YAMLMapper YAML = new YAMLMapper();
 
-    private Checkpoints() {}
+    private CheckpointDirectory() {}
 
     /** The directory name of the checkpoint after {@code step} steps. */
     public static String stepName(long step) {
@@ -71,30 +65,17 @@ public final class Checkpoints {
     public static Path write(Path checkpointsDir, String name, Map<String, NDArray> weights,
             Map<String, NDArray> moments, CheckpointState state) {
         Path target = checkpointsDir.resolve(name);
-        Path tmp = checkpointsDir.resolve(name + ".tmp");
         try {
-            Files.createDirectories(checkpointsDir);
-            deleteTree(tmp);
-            Files.createDirectories(tmp);
+            Path tmp = DurableFiles.freshTemp(target);
             Map<String, String> metadata = Map.of("format", "pt", "tlab_step", Long.toString(state.step()));
             Map<String, FileDigest> files = new LinkedHashMap<>();
-            files.put(MODEL_FILE, writeSynced(tmp.resolve(MODEL_FILE), out -> SafeTensors.write(out, weights, metadata)));
-            files.put(OPTIMIZER_FILE,
-                    writeSynced(tmp.resolve(OPTIMIZER_FILE), out -> SafeTensors.write(out, moments, metadata)));
+            files.put(MODEL_FILE, DurableFiles.writeSynced(tmp.resolve(MODEL_FILE),
+                    out -> SafeTensors.write(out, weights, metadata)));
+            files.put(OPTIMIZER_FILE, DurableFiles.writeSynced(tmp.resolve(OPTIMIZER_FILE),
+                    out -> SafeTensors.write(out, moments, metadata)));
             CheckpointState complete = state.withFiles(files);
-            writeSynced(tmp.resolve(STATE_FILE), out -> JSON.writeValue(out, complete));
-            syncDirectory(tmp);
-            if (Files.exists(target)) {
-                Path old = checkpointsDir.resolve(name + ".old");
-                deleteTree(old);
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                syncDirectory(checkpointsDir);
-                deleteTree(old);
-            } else {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                syncDirectory(checkpointsDir);
-            }
+            DurableFiles.writeSynced(tmp.resolve(STATE_FILE), out -> JSON.writeValue(out, complete));
+            DurableFiles.publish(tmp, target);
             return target;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + target, e);
@@ -110,14 +91,14 @@ public final class Checkpoints {
             List<Path> all = list(checkpointsDir);
             for (int i = 0; i < all.size() - keep; i++) {
                 if (!all.get(i).equals(justWritten)) {
-                    deleteTree(all.get(i));
+                    DurableFiles.deleteTree(all.get(i));
                 }
             }
             try (Stream<Path> entries = Files.list(checkpointsDir)) {
                 for (Path p : entries.toList()) {
                     String n = p.getFileName().toString();
                     if (n.endsWith(".tmp") || n.endsWith(".old")) {
-                        deleteTree(p);
+                        DurableFiles.deleteTree(p);
                     }
                 }
             }
@@ -176,7 +157,7 @@ public final class Checkpoints {
                     return file + " has " + size + " bytes, " + STATE_FILE + " records " + expected.bytes()
                             + (size < expected.bytes() ? " (truncated)" : "");
                 }
-                if (hashes && !sha256(file).equals(expected.sha256())) {
+                if (hashes && !DurableFiles.sha256(file).equals(expected.sha256())) {
                     return file + " does not match the SHA-256 in " + STATE_FILE + " (corrupt)";
                 }
             } catch (IOException e) {
@@ -225,6 +206,7 @@ public final class Checkpoints {
         return locate(path).checkpoint();
     }
 
+    /** The state of a checkpoint; its {@code config} is always the config tree, whatever the format. */
     public static CheckpointState readState(Path checkpoint) {
         return parseState(checkpoint.resolve(STATE_FILE));
     }
@@ -236,140 +218,25 @@ public final class Checkpoints {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read checkpoint state (" + e.getMessage() + ")", e);
         }
-        if (state.formatVersion() != CheckpointState.FORMAT_VERSION) {
+        if (state.formatVersion() == CheckpointState.YAML_CONFIG_VERSION && state.config() != null
+                && state.config().isTextual()) {
+            state = state.withConfig(yamlTree(file, state.config().asText()));
+        } else if (state.formatVersion() != CheckpointState.FORMAT_VERSION) {
             throw new ConfigException(file + ": checkpoint format " + state.formatVersion() + ", this tlab reads "
-                    + CheckpointState.FORMAT_VERSION);
+                    + CheckpointState.YAML_CONFIG_VERSION + " and " + CheckpointState.FORMAT_VERSION);
+        }
+        if (state.config() == null || !state.config().isObject()) {
+            throw new ConfigException(file + ": config: expected the run's config, got " + state.config());
         }
         return state;
     }
 
-    /**
-     * Copies saved weights into the parameters, checking that names and shapes match exactly.
-     *
-     * @param rows maps vocabulary rows of the token table and head onto a new vocabulary
-     */
-    public static void loadWeights(Path checkpoint, Map<String, Parameter> parameters, NDManager manager,
-            VocabularyRows rows) {
-        Path file = checkpoint.resolve(MODEL_FILE);
-        try (NDManager scratch = manager.newSubManager()) {
-            Map<String, NDArray> saved = new LinkedHashMap<>(SafeTensors.read(file, scratch));
-            List<String> missing = new ArrayList<>();
-            List<String> wrongShape = new ArrayList<>();
-            for (var entry : parameters.entrySet()) {
-                NDArray source = saved.remove(entry.getKey());
-                NDArray target = entry.getValue().getArray();
-                if (source == null) {
-                    missing.add(entry.getKey());
-                } else if (rows.applies(entry.getKey(), source.getShape(), target.getShape())) {
-                    target.set(rows.remap(source, target, false));
-                } else if (!source.getShape().equals(target.getShape())) {
-                    wrongShape.add("'" + entry.getKey() + "' is " + source.getShape() + ", the model's " + target.getShape());
-                } else {
-                    target.set(source.toType(target.getDataType(), false).toByteBuffer());
-                }
-            }
-            if (!missing.isEmpty() || !wrongShape.isEmpty() || !saved.isEmpty()) {
-                List<String> why = new ArrayList<>();
-                if (!missing.isEmpty()) {
-                    why.add("missing parameters " + missing);
-                }
-                if (!wrongShape.isEmpty()) {
-                    why.add("different shapes: " + String.join(", ", wrongShape));
-                }
-                if (!saved.isEmpty()) {
-                    why.add("parameters the model does not have: " + saved.keySet());
-                }
-                throw new ConfigException(file + " does not fit the model: " + String.join("; ", why));
-            }
-        }
-    }
-
-    /** {@link #loadWeights} with the vocabulary unchanged. */
-    public static void loadWeights(Path checkpoint, Map<String, Parameter> parameters, NDManager manager) {
-        loadWeights(checkpoint, parameters, manager, VocabularyRows.IDENTITY);
-    }
-
-    /** Tensors of the optimizer file, in {@code scratch}. */
-    public static Map<String, NDArray> readMoments(Path checkpoint, NDManager scratch) {
-        return SafeTensors.read(checkpoint.resolve(OPTIMIZER_FILE), scratch);
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest = newDigest();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static MessageDigest newDigest() {
+    /** Format 2 saved the resolved config as YAML text. */
+    private static JsonNode yamlTree(Path file, String yaml) {
         try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private interface Writer {
-        void write(OutputStream out) throws IOException;
-    }
-
-    /** Writes, flushes and fsyncs a new file; returns its size and SHA-256. */
-    private static FileDigest writeSynced(Path file, Writer writer) throws IOException {
-        MessageDigest digest = newDigest();
-        long[] bytes = {0};
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            OutputStream counted = new java.io.FilterOutputStream(Channels.newOutputStream(channel)) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                    bytes[0] += len;
-                }
-
-                @Override
-                public void write(int b) throws IOException {
-                    out.write(b);
-                    bytes[0]++;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    flush(); // writers may close what they are given; the channel closes below
-                }
-            };
-            var buffered = new java.io.BufferedOutputStream(new DigestOutputStream(counted, digest), 1 << 16) {
-                @Override
-                public void close() throws IOException {
-                    flush();
-                }
-            };
-            writer.write(buffered);
-            buffered.flush();
-            channel.force(true);
-        }
-        return new FileDigest(bytes[0], HexFormat.of().formatHex(digest.digest()));
-    }
-
-    /** Makes renames and new entries durable; not possible on every platform, so best effort. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Windows cannot open directories; the rename itself is still atomic there.
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+            return YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + ": config: invalid YAML (" + e.getOriginalMessage() + ")", e);
         }
     }
 }

@@ -1,8 +1,11 @@
-package dev.tlab.checkpoint;
+package dev.tlab.inference;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.tlab.checkpoint.CheckpointDirectory;
+import dev.tlab.checkpoint.CheckpointState;
+import dev.tlab.checkpoint.WeightLoader;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
@@ -28,35 +31,39 @@ public final class TrainedModel implements AutoCloseable {
     private final TokenModel model;
     private final CharTokenizer tokenizer;
     private final CheckpointState state;
+    private final RunConfig config;
     private final Path checkpoint;
 
-    private TrainedModel(NDManager manager, TokenModel model, CharTokenizer tokenizer, CheckpointState state, Path checkpoint) {
+    private TrainedModel(NDManager manager, TokenModel model, CharTokenizer tokenizer, CheckpointState state,
+            RunConfig config, Path checkpoint) {
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
         this.state = state;
+        this.config = config;
         this.checkpoint = checkpoint;
     }
 
     /** @param path a run directory, its checkpoints directory, or one checkpoint */
     public static TrainedModel load(Path path, Device device) {
-        Path checkpoint = Checkpoints.find(path);
-        CheckpointState state = Checkpoints.readState(checkpoint);
-        RunConfig run = ConfigLoader.parse(state.config(), checkpoint + "/state.json", null, "checkpoint", List.of());
+        Path checkpoint = CheckpointDirectory.find(path);
+        CheckpointState state = CheckpointDirectory.readState(checkpoint);
+        RunConfig run = ConfigLoader.fromTree(state.config(), checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(),
+                List.of());
         ModelType type = run.model().type();
         if (type == ModelType.ENCODER) {
-            throw new ConfigException(checkpoint + " holds an encoder (model.type: encoder), which does not generate;"
+            throw new ConfigException(checkpoint + " holds an encoder (data.task: mlm), which does not generate;"
                     + " tlab sample takes decoder and encoder_decoder checkpoints");
         }
         CharTokenizer tokenizer = new CharTokenizer(state.vocab());
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            var config = run.model().withVocabSize(tokenizer.vocabSize());
+            var config = run.model().forVocabulary(tokenizer.vocabSize());
             TokenModel model = type == ModelType.ENCODER_DECODER
                     ? EncoderDecoder.create(config, manager)
                     : DecoderLM.create(config, manager);
-            Checkpoints.loadWeights(checkpoint, model.namedParameters(), manager);
-            return new TrainedModel(manager, model, tokenizer, state, checkpoint);
+            WeightLoader.loadWeights(checkpoint, model.namedParameters(), manager);
+            return new TrainedModel(manager, model, tokenizer, state, run, checkpoint);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -118,13 +125,18 @@ public final class TrainedModel implements AutoCloseable {
     /** The model as a decoder LM; a clear error for an encoder-decoder checkpoint. */
     public DecoderLM decoder() {
         if (!(model instanceof DecoderLM decoder)) {
-            throw new ConfigException(checkpoint + " holds an encoder_decoder model; this needs a decoder (model.type: decoder)");
+            throw new ConfigException(checkpoint + " holds an encoder_decoder model; this needs a decoder (data.task: lm)");
         }
         return decoder;
     }
 
     public CheckpointState state() {
         return state;
+    }
+
+    /** The config the checkpoint was trained with. */
+    public RunConfig config() {
+        return config;
     }
 
     public Path checkpoint() {

@@ -1,5 +1,8 @@
-package dev.tlab.checkpoint;
+package dev.tlab.inspect;
 
+import dev.tlab.checkpoint.CheckpointDirectory;
+import dev.tlab.checkpoint.CheckpointState;
+import dev.tlab.checkpoint.SafeTensors;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
@@ -30,14 +33,14 @@ public final class CheckpointReport {
             return tensors(path.toString(), SafeTensors.header(path)) + "\n";
         }
         StringBuilder out = new StringBuilder();
-        Checkpoints.Found found = Checkpoints.locate(path);
+        CheckpointDirectory.Found found = CheckpointDirectory.locate(path);
         Path checkpoint = found.checkpoint();
-        CheckpointState state = Checkpoints.readState(checkpoint);
-        RunConfig run = ConfigLoader.parse(state.config(), checkpoint.resolve(Checkpoints.STATE_FILE).toString(), null,
-                "checkpoint", List.of());
-        ModelConfig model = run.model().withVocabSize(state.vocab().length());
+        CheckpointState state = CheckpointDirectory.readState(checkpoint);
+        RunConfig run = ConfigLoader.fromTree(state.config(), checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(),
+                List.of());
+        ModelConfig model = run.model().forVocabulary(state.vocab().length());
         TrainConfig train = run.train();
-        line(out, "checkpoint", checkpoint + " (complete: sizes and SHA-256 match " + Checkpoints.STATE_FILE + ")");
+        line(out, "checkpoint", checkpoint + " (complete: sizes and SHA-256 match " + CheckpointDirectory.STATE_FILE + ")");
         line(out, "step", String.format(Locale.ROOT, "%,d of %,d (AdamW step %,d) | %,d tokens seen | seed %d",
                 state.step(), train.steps(), state.optimizerSteps(), state.tokensSeen(), state.seed()));
         line(out, "val loss", Double.isNaN(state.valLoss()) ? "not evaluated yet"
@@ -64,27 +67,27 @@ public final class CheckpointReport {
         line(out, "written by", "tlab " + state.tlabVersion() + ", DJL " + state.djlVersion() + ", checkpoint format "
                 + state.formatVersion());
         out.append('\n');
-        SafeTensors.Header weights = SafeTensors.header(checkpoint.resolve(Checkpoints.MODEL_FILE));
-        out.append(tensors("parameters (" + Checkpoints.MODEL_FILE + ")", weights));
-        SafeTensors.Header moments = SafeTensors.header(checkpoint.resolve(Checkpoints.OPTIMIZER_FILE));
+        SafeTensors.Header weights = SafeTensors.header(checkpoint.resolve(CheckpointDirectory.MODEL_FILE));
+        out.append(tensors("parameters (" + CheckpointDirectory.MODEL_FILE + ")", weights));
+        SafeTensors.Header moments = SafeTensors.header(checkpoint.resolve(CheckpointDirectory.OPTIMIZER_FILE));
         long momentValues = moments.entries().stream().mapToLong(SafeTensors.Entry::count).sum();
         out.append(String.format(Locale.ROOT, "optimizer (%s): AdamW moments m.* and v.* for %d tensors, %,d values%n",
-                Checkpoints.OPTIMIZER_FILE, moments.entries().size() / 2, momentValues));
+                CheckpointDirectory.OPTIMIZER_FILE, moments.entries().size() / 2, momentValues));
 
         Path dir = checkpoint.getParent();
         if (dir != null && dir.getFileName() != null && dir.getFileName().toString().equals("checkpoints")) {
             out.append('\n').append("checkpoints in ").append(dir).append(":\n");
-            List<Path> all = new ArrayList<>(Checkpoints.stepDirectories(dir));
-            if (Files.isDirectory(dir.resolve(Checkpoints.BEST))) {
-                all.add(dir.resolve(Checkpoints.BEST));
+            List<Path> all = new ArrayList<>(CheckpointDirectory.stepDirectories(dir));
+            if (Files.isDirectory(dir.resolve(CheckpointDirectory.BEST))) {
+                all.add(dir.resolve(CheckpointDirectory.BEST));
             }
             for (Path p : all) {
-                String problem = Checkpoints.problem(p, true);
+                String problem = CheckpointDirectory.problem(p, true);
                 String status;
                 if (problem != null) {
                     status = "INCOMPLETE: " + problem;
                 } else {
-                    CheckpointState s = Checkpoints.readState(p);
+                    CheckpointState s = CheckpointDirectory.readState(p);
                     status = String.format(Locale.ROOT, "step %,d, val loss %s", s.step(),
                             Double.isNaN(s.valLoss()) ? "-" : String.format(Locale.ROOT, "%.4f", s.valLoss()));
                 }

@@ -1,0 +1,105 @@
+package dev.tlab.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.util.Locale;
+
+/**
+ * A bound {@link RunConfig} written back as the tree {@link ConfigLoader} binds: every key of
+ * {@code defaults.yaml} with the run's value, so {@code ConfigLoader.fromTree(tree(run))} is
+ * {@code run} again.
+ */
+final class ResolvedConfig {
+
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private ResolvedConfig() {}
+
+    static ObjectNode tree(RunConfig run) {
+        ObjectNode root = YAML.createObjectNode();
+        root.put("name", run.name());
+
+        ModelSettings m = run.model();
+        ObjectNode model = root.putObject("model");
+        model.put("layers", m.layers());
+        model.put("encoder_layers", m.encoderLayers());
+        model.put("heads", m.heads());
+        model.put("d_model", m.dModel());
+        model.put("d_ff", m.dFf());
+        model.put("ffn", m.ffn().toString());
+        model.put("context", m.context());
+        model.put("dropout", m.dropout());
+        model.put("norm_placement", m.normPlacement().toString());
+        model.put("norm", m.norm().toString());
+        model.put("positional", m.positional().toString());
+        model.put("rope_base", m.ropeBase());
+        model.put("rope_fraction", m.ropeFraction());
+        model.put("relative_buckets", m.relativeBuckets());
+        model.put("relative_max_distance", m.relativeMaxDistance());
+        model.put("tie_embeddings", m.tieEmbeddings());
+        model.put("bias", m.bias());
+
+        TrainConfig t = run.train();
+        ObjectNode train = root.putObject("train");
+        train.put("steps", t.steps());
+        train.put("batch_size", t.batchSize());
+        train.put("grad_accum", t.gradAccum());
+        train.put("lr", t.lr());
+        train.put("min_lr", t.minLr());
+        train.put("warmup", t.warmup());
+        train.put("decay_steps", t.decaySteps());
+        train.put("weight_decay", t.weightDecay());
+        train.putArray("betas").add(t.beta1()).add(t.beta2());
+        train.put("eps", t.eps());
+        train.put("grad_clip", t.gradClip());
+        train.put("eval_every", t.evalEvery());
+        train.put("eval_batches", t.evalBatches());
+        train.put("log_every", t.logEvery());
+        train.put("device", t.device());
+        train.put("precision", t.precision());
+        train.put("seed", t.seed());
+        train.put("profile_steps", t.profileSteps());
+
+        DataConfig d = run.data();
+        ObjectNode data = root.putObject("data");
+        data.put("task", d.task().toString());
+        data.put("path", d.path().toString());
+        data.put("tokenizer", d.tokenizer());
+        data.put("val_fraction", d.valFraction());
+        data.put("mask_fraction", d.maskFraction());
+        data.put("min_length", d.minLength());
+        data.put("max_length", d.maxLength());
+
+        ObjectNode checkpoint = root.putObject("checkpoint");
+        checkpoint.put("every", run.checkpoint().every());
+        checkpoint.put("keep", run.checkpoint().keep());
+
+        FinetuneConfig f = run.finetune();
+        ObjectNode finetune = root.putObject("finetune");
+        f.freeze().forEach(finetune.putArray("freeze")::add);
+        finetune.put("vocab", f.vocab().name().toLowerCase(Locale.ROOT));
+        finetune.put("resume_optimizer", f.resumeOptimizer());
+
+        SampleConfig s = run.sample();
+        ObjectNode sample = root.putObject("sample");
+        sample.put("prompt", s.prompt());
+        sample.put("tokens", s.tokens());
+        sample.put("temperature", s.temperature());
+        sample.put("top_k", s.topK());
+        sample.put("top_p", s.topP());
+        sample.put("stop", s.stop());
+        sample.put("context_limit", s.contextLimit().toString());
+
+        root.putObject("output").put("dir", run.outputDir().toString());
+        return root;
+    }
+
+    static String yaml(RunConfig run) {
+        try {
+            return YAML.writeValueAsString(tree(run));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
