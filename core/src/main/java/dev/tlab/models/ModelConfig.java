@@ -122,10 +122,6 @@ public record ModelConfig(
         return encoderLayers > 0 ? encoderLayers : layers;
     }
 
-    public ModelConfig withVocabSize(int newVocabSize) {
-        return toBuilder().vocabSize(newVocabSize).build();
-    }
-
     /** Trainable parameters, by formula (for tests and the start-up log). */
     public long parameterCount() {
         long d = dModel;
