@@ -71,7 +71,7 @@ final class AblateCommand implements Callable<Integer> {
         if (mode.collect) {
             command.append(" --collect");
         }
-        Ablation ablation = new Ablation(sweep, quiet ? null : WriterStream.over(spec.commandLine().getErr()), System.console() != null);
+        Ablation ablation = new Ablation(sweep, quiet ? null : spec.commandLine().getErr(), System.console() != null);
         Ablation.Report report = mode.collect ? ablation.collect(command.toString()) : ablation.run(command.toString());
         if (!quiet) {
             out.println(readResults(report.dir().resolve("results.md")));

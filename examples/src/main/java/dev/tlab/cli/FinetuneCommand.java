@@ -55,7 +55,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         RunConfig run = ConfigLoader.load(config, all);
         RunStart start = RunStart.finetune(from);
-        new Trainer(run, quiet ? null : WriterStream.over(spec.commandLine().getErr()), System.console() != null).from(start).fit();
+        new Trainer(run, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start).fit();
         return 0;
     }
 }

@@ -51,7 +51,7 @@ final class ResumeCommand implements Callable<Integer> {
         }
         // The run continues where it is, whatever its config said about output.dir and name.
         RunConfig config = ConfigLoader.withOverrides(start.savedConfig(), overrides).withRunDir(checkpoints.getParent());
-        new Trainer(config, quiet ? null : WriterStream.over(spec.commandLine().getErr()), System.console() != null).from(start).fit();
+        new Trainer(config, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start).fit();
         return 0;
     }
 }

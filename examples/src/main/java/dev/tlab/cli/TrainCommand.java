@@ -52,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig run = ConfigLoader.load(config, overrides);
         boolean terminal = System.console() != null;
-        Trainer trainer = new Trainer(run, quiet ? null : WriterStream.over(spec.commandLine().getErr()), terminal);
+        Trainer trainer = new Trainer(run, quiet ? null : spec.commandLine().getErr(), terminal);
         if (resume) {
             trainer.from(RunStart.resume(run.runDir()));
         }

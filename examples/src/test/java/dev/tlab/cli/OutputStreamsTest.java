@@ -57,17 +57,4 @@ class OutputStreamsTest {
         String stray = strayErr.toString(StandardCharsets.UTF_8);
         assertTrue(!stray.contains("tlab") && !stray.contains("stopped after"), "printed past the given stream: " + stray);
     }
-
-    @Test
-    void aStreamOverAWriterKeepsCharactersSplitAcrossWrites() {
-        StringWriter text = new StringWriter();
-        PrintStream stream = WriterStream.over(new PrintWriter(text));
-        byte[] bytes = "é ≤ 𝄞\n".getBytes(StandardCharsets.UTF_8);
-        for (byte b : bytes) {
-            stream.write(b);
-        }
-        stream.print("step 1");
-        stream.flush();
-        assertEquals("é ≤ 𝄞\nstep 1", text.toString());
-    }
 }

@@ -10,7 +10,7 @@ import dev.tlab.metrics.ProgressBar;
 import dev.tlab.metrics.RunSummary;
 import dev.tlab.train.Devices;
 import dev.tlab.train.Trainer;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,10 +32,10 @@ public final class Ablation {
     public record Report(List<String> trained, List<String> skipped, List<String> missing, Path dir) {}
 
     private final Sweep sweep;
-    private final PrintStream console;
+    private final PrintWriter console;
     private Training training;
 
-    public Ablation(Sweep sweep, PrintStream console, boolean interactive) {
+    public Ablation(Sweep sweep, PrintWriter console, boolean interactive) {
         this.sweep = sweep;
         this.console = console;
         this.training = config -> new Trainer(config, console, interactive).fit();

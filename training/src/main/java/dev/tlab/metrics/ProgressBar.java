@@ -1,6 +1,6 @@
 package dev.tlab.metrics;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
@@ -10,11 +10,11 @@ import java.util.Locale;
 public final class ProgressBar {
 
     private static final int WIDTH = 24;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final long total;
     private final boolean interactive;
 
-    public ProgressBar(PrintStream out, long total, boolean interactive) {
+    public ProgressBar(PrintWriter out, long total, boolean interactive) {
         this.out = out;
         this.total = total;
         this.interactive = interactive;

@@ -26,7 +26,7 @@ import dev.tlab.train.listeners.Profiler;
 import dev.tlab.train.listeners.ProgressReporter;
 import dev.tlab.train.listeners.SampleWriter;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ import java.util.Map;
 public final class Trainer {
 
     private final RunConfig config;
-    private final PrintStream console;
+    private final PrintWriter console;
     private final boolean interactive;
     private final List<TrainingListener> extraListeners = new ArrayList<>();
     private final List<StepCallback> callbacks = new ArrayList<>();
@@ -66,7 +66,7 @@ public final class Trainer {
      * @param console where progress goes, or null for a silent run
      * @param interactive whether the console is a terminal (redraw the bar in place)
      */
-    public Trainer(RunConfig config, PrintStream console, boolean interactive) {
+    public Trainer(RunConfig config, PrintWriter console, boolean interactive) {
         this.config = config;
         this.console = console;
         this.interactive = interactive;

@@ -5,19 +5,19 @@ import dev.tlab.train.Evaluation;
 import dev.tlab.train.RunEnd;
 import dev.tlab.train.StepResult;
 import dev.tlab.train.TrainingListener;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /** The console: a progress bar with loss, val loss, lr, rate and ETA, and the closing summary. */
 public final class ProgressReporter implements TrainingListener {
 
-    private final PrintStream console;
+    private final PrintWriter console;
     private final ProgressBar bar;
     private final long steps;
     private final long firstStep;
     private double valLoss = Double.NaN;
 
-    public ProgressReporter(PrintStream console, boolean interactive, long steps, long firstStep) {
+    public ProgressReporter(PrintWriter console, boolean interactive, long steps, long firstStep) {
         this.console = console;
         this.bar = new ProgressBar(console, steps, interactive);
         this.steps = steps;

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tlab.train.Evaluation;
 import dev.tlab.train.RunEnd;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +14,8 @@ class ProgressReporterTest {
 
     @Test
     void aLinePerReportingStepWithTheLatestValLossThenTheSummary() {
-        var bytes = new ByteArrayOutputStream();
-        var reporter = new ProgressReporter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 10, 0);
+        var text = new StringWriter();
+        var reporter = new ProgressReporter(new PrintWriter(text), false, 10, 0);
         reporter.onStepEnd(Events.step(1, true));
         reporter.onStepEnd(Events.step(2, false));
         reporter.onEvaluation(Events.evaluation(5, 1.75));
@@ -24,7 +23,7 @@ class ProgressReporterTest {
         reporter.onStepEnd(Events.step(6, true));
         Evaluation last = new Evaluation(10, 640, 1.5, Map.of("exact_match", 0.25));
         reporter.onTrainingEnd(new RunEnd(10, 0, 64, 2, 4, 0.1, last));
-        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        String[] lines = text.toString().split("\n");
         assertEquals(5, lines.length, String.join("\n", lines));
         assertTrue(lines[0].startsWith("step  1/10 [==>") && !lines[0].contains("val"), lines[0]);
         assertTrue(lines[1].contains("step  5/10") && lines[1].contains("val 1.7500"), lines[1]);
