@@ -12,7 +12,6 @@ import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
 import dev.tlab.metrics.RunSummary;
 import dev.tlab.models.ModelConfig;
-import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.Freeze;
 import dev.tlab.precision.TrainingPrecision;
@@ -92,12 +91,11 @@ public final class Trainer {
         try (NDManager manager = NDManager.newBaseManager(device); Listeners listeners = new Listeners()) {
             refuseToOverwrite(runDir);
             Task task = Tasks.create(config, manager, origin.baseVocabulary());
-            TokenModel model = task.model();
-            Map<String, Parameter> parameters = model.namedParameters();
+            Map<String, Parameter> parameters = task.model().namedParameters();
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
             describe(device, task, parameters, trainable);
 
-            RunStart.Progress progress = origin.load(config, model.config(), task.vocabulary(), parameters, trainable,
+            RunStart.Progress progress = origin.load(config, task.model().config(), task.vocabulary(), parameters, trainable,
                     manager, this::say);
             AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay(),
                     progress.optimizer());
@@ -105,38 +103,48 @@ public final class Trainer {
             precision.restore(progress.lossScale(), progress.lossScaleGoodSteps());
             createRunDir(runDir);
             say("outputs: " + runDir.toAbsolutePath());
-
-            profiler = new Profiler(StepProfiler.create(train.profileSteps(), model, device), runDir, this::say);
-            listeners.add(profiler); // first, so evaluation never counts as step time
-            var evaluator = new Evaluator(task, precision, manager, train, listeners);
-            listeners.add(evaluator);
-            listeners.add(new MetricsWriter(runDir, progress.step()));
-            listeners.add(LossPlotter.orNote(runDir,
-                    config.name() + " (" + model.config().parameterCount() + " parameters)", progress.step(), this::say));
-            if (console != null) {
-                listeners.add(new ProgressReporter(console, interactive, train.steps(), progress.step()));
-            }
-            var checkpoints = new CheckpointWriter(
-                    new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, precision, progress),
-                    config.checkpoint(), train.steps());
-            listeners.add(checkpoints);
-            var samples = new SampleWriter(task, precision, manager, train.seed(), runDir, this::say);
-            listeners.add(samples);
-            extraListeners.forEach(listeners::add);
-            callbacks.forEach(callback -> listeners.add(new TrainingListener() {
-                @Override
-                public void onStepEnd(StepResult step) {
-                    callback.afterStep(step.step(), manager);
-                }
-            }));
+            var checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, precision, progress);
+            Ends ends = addListeners(listeners, task, precision, checkpoints, progress.step(), manager, device);
 
             var step = new TrainingStep(task, precision, optimizer, train, manager, listeners);
-            RunEnd end = loop(step, train, progress, task.tokensPerMicroBatch() * train.gradAccum(), listeners, evaluator);
-            new RunSummary(train.steps(), end.trainLoss(), end.last().valLoss(), checkpoints.bestValLoss(),
+            RunEnd end = loop(step, train, progress, task.tokensPerMicroBatch() * train.gradAccum(), listeners, ends.evaluator());
+            new RunSummary(train.steps(), end.trainLoss(), end.last().valLoss(), ends.checkpoints().bestValLoss(),
                     end.trainTokensPerSecond(), end.wallSeconds()).write(runDir);
-            return new Result(runDir, model.config(), train.steps(), end.tokensPerStep(), end.trainLoss(), end.last().valLoss(),
-                    end.trainTokensPerSecond(), samples.samples(), end.last().metrics());
+            return new Result(runDir, task.model().config(), train.steps(), end.tokensPerStep(), end.trainLoss(),
+                    end.last().valLoss(), end.trainTokensPerSecond(), ends.samples().samples(), end.last().metrics());
         }
+    }
+
+    /** The listeners whose results the end of a run reads. */
+    private record Ends(Evaluator evaluator, CheckpointWriter checkpoints, SampleWriter samples) {}
+
+    /** The run's own listeners, in the order they hear events, then the ones added with {@link #listen}. */
+    private Ends addListeners(Listeners listeners, Task task, TrainingPrecision precision, RunCheckpoints checkpoints,
+            long firstStep, NDManager manager, Device device) {
+        TrainConfig train = config.train();
+        Path runDir = config.runDir();
+        profiler = new Profiler(StepProfiler.create(train.profileSteps(), task.model(), device), runDir, this::say);
+        listeners.add(profiler); // first, so evaluation never counts as step time
+        var evaluator = new Evaluator(task, precision, manager, train, listeners);
+        listeners.add(evaluator);
+        listeners.add(new MetricsWriter(runDir, firstStep));
+        String title = config.name() + " (" + task.model().config().parameterCount() + " parameters)";
+        listeners.add(LossPlotter.orNote(runDir, title, firstStep, this::say));
+        if (console != null) {
+            listeners.add(new ProgressReporter(console, interactive, train.steps(), firstStep));
+        }
+        var checkpointWriter = new CheckpointWriter(checkpoints, config.checkpoint(), train.steps());
+        listeners.add(checkpointWriter);
+        var samples = new SampleWriter(task, precision, manager, train.seed(), runDir, this::say);
+        listeners.add(samples);
+        extraListeners.forEach(listeners::add);
+        callbacks.forEach(callback -> listeners.add(new TrainingListener() {
+            @Override
+            public void onStepEnd(StepResult step) {
+                callback.afterStep(step.step(), manager);
+            }
+        }));
+        return new Ends(evaluator, checkpointWriter, samples);
     }
 
     /** The step loop: set the step's seed, take the step, tell the listeners. */
