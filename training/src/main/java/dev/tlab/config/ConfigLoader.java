@@ -1,6 +1,8 @@
 package dev.tlab.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -30,7 +32,10 @@ import java.util.Map;
  */
 public final class ConfigLoader {
 
-    private static final YAMLMapper YAML = new YAMLMapper();
+    /** A key twice in one mapping is refused: otherwise the last one would silently win. */
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     /** The top-level key naming a base config; consumed while loading, never part of the tree. */
     public static final String EXTENDS = "extends";
@@ -40,6 +45,9 @@ public final class ConfigLoader {
      * it: accepted when it agrees with the task, and then ignored.
      */
     private static final String LEGACY_MODEL_TYPE = "model.type";
+
+    /** A micro-batch's tokens are one Java array; this is the longest the JVM allocates. */
+    static final long MAX_BATCH_TOKENS = Integer.MAX_VALUE - 8;
 
     private ConfigLoader() {}
 
@@ -169,6 +177,19 @@ public final class ConfigLoader {
             return YAML.readTree(text);
         } catch (JsonProcessingException e) {
             var where = e.getLocation();
+            String duplicate = duplicateKey(e);
+            if (duplicate != null) {
+                throw new ConfigException(source + ": duplicate key '" + duplicate + "'"
+                        + (where == null ? "" : " at line " + where.getLineNr()) + "; each key may appear once");
+            }
+            String message = e.getOriginalMessage();
+            if (message != null && message.startsWith("Malformed numeric value")
+                    && e.getProcessor() instanceof JsonParser parser && parser.getParsingContext() != null) {
+                // YAML's .nan and .inf: Jackson cannot read them, and no setting could use them anyway.
+                String key = dotted(parser.getParsingContext().pathAsPointer().toString());
+                throw new ConfigException(source + (key.isEmpty() ? "" : ": " + key) + ": expected a finite number, got "
+                        + message.substring(message.indexOf('\'')) + (where == null ? "" : " at line " + where.getLineNr()));
+            }
             throw new ConfigException(
                     source
                             + ": invalid YAML"
@@ -176,6 +197,27 @@ public final class ConfigLoader {
                             + ": "
                             + e.getOriginalMessage());
         }
+    }
+
+    /** The dotted key a strict parser found twice, or null if {@code e} is another error. */
+    private static String duplicateKey(JsonProcessingException e) {
+        String message = e.getOriginalMessage();
+        if (message == null || !message.startsWith("Duplicate field '")) {
+            return null;
+        }
+        String name = message.substring("Duplicate field '".length(), message.lastIndexOf('\''));
+        if (e.getProcessor() instanceof JsonParser parser && parser.getParsingContext() != null) {
+            // The context is the mapping holding the key; its path gives the sections above it.
+            String prefix = parser.getParsingContext().getParent() == null ? ""
+                    : dotted(parser.getParsingContext().getParent().pathAsPointer().toString());
+            return prefix.isEmpty() ? name : prefix + "." + name;
+        }
+        return name;
+    }
+
+    /** {@code /train/lr} as {@code train.lr}. */
+    private static String dotted(String pointer) {
+        return pointer.isEmpty() ? "" : String.join(".", pointer.substring(1).split("/"));
     }
 
     /** Copies {@code user} over {@code base}; a key the base lacks is an error listing valid ones. */
@@ -290,6 +332,12 @@ public final class ConfigLoader {
                         c.text("train.precision"),
                         c.longValue("train.seed"),
                         c.integer("train.profile_steps"));
+        long batchTokens = (long) train.batchSize() * model.context();
+        if (batchTokens > MAX_BATCH_TOKENS) {
+            throw new ConfigException("train.batch_size * model.context = " + train.batchSize() + " * " + model.context()
+                    + " = " + batchTokens + " tokens per micro-batch is out of range; at most " + MAX_BATCH_TOKENS
+                    + " (lower train.batch_size, or move it to train.grad_accum)");
+        }
         // Paths set in a file were resolved against it while merging; the default and --set ones are resolved here.
         DataConfig data =
                 new DataConfig(

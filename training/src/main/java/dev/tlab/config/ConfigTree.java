@@ -28,16 +28,22 @@ final class ConfigTree {
 
     int integer(String key) {
         JsonNode node = node(key);
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+        if (!node.isIntegralNumber()) {
             throw new ConfigException(key + ": expected an integer, got " + describe(node));
+        }
+        if (!node.canConvertToInt()) {
+            throw outOfRange(key, node, Integer.MIN_VALUE, Integer.MAX_VALUE);
         }
         return node.intValue();
     }
 
     long longValue(String key) {
         JsonNode node = node(key);
-        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+        if (!node.isIntegralNumber()) {
             throw new ConfigException(key + ": expected an integer, got " + describe(node));
+        }
+        if (!node.canConvertToLong()) {
+            throw outOfRange(key, node, Long.MIN_VALUE, Long.MAX_VALUE);
         }
         return node.longValue();
     }
@@ -47,7 +53,22 @@ final class ConfigTree {
         if (!node.isNumber()) {
             throw new ConfigException(key + ": expected a number, got " + describe(node));
         }
-        return node.doubleValue();
+        return finite(key, node);
+    }
+
+    /** A number too large for a double (1e400) reads as Infinity; no setting means that, so it is refused. */
+    private static double finite(String key, JsonNode node) {
+        double value = node.doubleValue();
+        if (!Double.isFinite(value)) {
+            throw new ConfigException(key + ": expected a finite number, got " + node.asText()
+                    + (node.isFloatingPointNumber() && !Double.isNaN(value) ? " (too large for a double)" : ""));
+        }
+        return value;
+    }
+
+    private static ConfigException outOfRange(String key, JsonNode node, long min, long max) {
+        String bound = node.bigIntegerValue().signum() < 0 ? "at least " + min : "at most " + max;
+        return new ConfigException(key + ": " + node.asText() + " is out of range; " + bound);
     }
 
     boolean bool(String key) {
@@ -94,7 +115,7 @@ final class ConfigTree {
                     values = null;
                     break;
                 }
-                values.add(element.doubleValue());
+                values.add(finite(key, element));
             }
         }
         if (values == null || values.size() != count) {

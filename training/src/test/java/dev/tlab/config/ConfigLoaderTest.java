@@ -261,4 +261,37 @@ class ConfigLoaderTest {
         var e = assertThrows(ConfigException.class, () -> parse("").withRunDir(dir.resolve("bad name")));
         assertTrue(e.getMessage().startsWith("name: "), e.getMessage());
     }
+
+    @Test
+    void nonFiniteNumbersAreRefusedNamingTheKey() {
+        assertEquals("train.lr: expected a finite number, got Infinity (too large for a double)",
+                error("", "train.lr=1e400"));
+        assertEquals("test.yaml: train.lr: expected a finite number, got '.nan' at line 2", error("train:\n  lr: .nan\n"));
+        assertEquals("--set train.lr: expected a finite number, got '.inf' at line 1", error("", "train.lr=.inf"));
+        assertTrue(error("", "train.betas=[0.9, 1e999]").startsWith("train.betas: expected a finite number"));
+    }
+
+    @Test
+    void integersTooLargeSayOutOfRangeWithTheBound() {
+        assertEquals("train.steps: 99999999999 is out of range; at most 2147483647", error("", "train.steps=99999999999"));
+        assertEquals("train.warmup: -99999999999 is out of range; at least -2147483648",
+                error("", "train.warmup=-99999999999"));
+        assertEquals("train.seed: 99999999999999999999 is out of range; at most 9223372036854775807",
+                error("", "train.seed=99999999999999999999"));
+        assertTrue(error("", "train.steps=1.5").startsWith("train.steps: expected an integer"));
+    }
+
+    @Test
+    void duplicateKeysNameTheFileKeyAndLine() {
+        assertEquals("test.yaml: duplicate key 'train.lr' at line 4; each key may appear once",
+                error("train:\n  lr: 0.1\n  steps: 3\n  lr: 0.2\n"));
+        assertEquals("test.yaml: duplicate key 'name' at line 2; each key may appear once", error("name: a\nname: b\n"));
+    }
+
+    @Test
+    void microBatchTooLargeForOneArrayNamesBothKeys() {
+        String message = error("", "train.batch_size=1000000000");
+        assertTrue(message.startsWith("train.batch_size * model.context = 1000000000 * ")
+                && message.contains("out of range; at most " + ConfigLoader.MAX_BATCH_TOKENS), message);
+    }
 }
