@@ -172,7 +172,9 @@ public final class CheckpointDirectory {
 
     /**
      * {@code path} is a checkpoint (it must be complete), a run directory or a checkpoints
-     * directory (its newest complete step checkpoint, hashes verified, is taken).
+     * directory: its newest complete checkpoint, hashes verified, is taken, {@code best/} included
+     * (a run stopped while writing a step checkpoint may have a newer {@code best/}; at the same
+     * step the step checkpoint is preferred).
      */
     public static Found locate(Path path) {
         if (Files.isRegularFile(path.resolve(STATE_FILE)) || path.getFileName() != null
@@ -186,18 +188,32 @@ public final class CheckpointDirectory {
         Path dir = Files.isDirectory(path.resolve("checkpoints")) ? path.resolve("checkpoints") : path;
         List<Path> candidates = new ArrayList<>(stepDirectories(dir));
         List<String> skipped = new ArrayList<>();
-        for (int i = candidates.size() - 1; i >= 0; i--) {
+        Path newest = null;
+        for (int i = candidates.size() - 1; i >= 0 && newest == null; i--) {
             String problem = problem(candidates.get(i), true);
             if (problem == null) {
-                return new Found(candidates.get(i), List.copyOf(skipped));
+                newest = candidates.get(i);
+            } else {
+                skipped.add(candidates.get(i).getFileName() + ": " + problem);
             }
-            skipped.add(candidates.get(i).getFileName() + ": " + problem);
+        }
+        Path best = dir.resolve(BEST);
+        if (Files.isDirectory(best)) {
+            String problem = problem(best, true);
+            if (problem == null && (newest == null || readState(best).step() > readState(newest).step())) {
+                newest = best;
+            } else if (problem != null && newest == null) {
+                skipped.add(BEST + ": " + problem);
+            }
+        }
+        if (newest != null) {
+            return new Found(newest, List.copyOf(skipped));
         }
         if (!Files.exists(path)) {
             throw new ConfigException("no checkpoint found: " + path + " does not exist");
         }
         throw new ConfigException("no complete checkpoint found in " + path
-                + (skipped.isEmpty() ? " (expected " + STATE_FILE + " or checkpoints/step-*/)"
+                + (skipped.isEmpty() ? " (expected " + STATE_FILE + ", checkpoints/step-*/ or checkpoints/best/)"
                         : "; incomplete: " + String.join("; ", skipped)));
     }
 

@@ -62,6 +62,11 @@ public final class RunStart {
         return mode == Mode.SCRATCH;
     }
 
+    /** Whether this run continues the checkpoint's own run (in its directory) rather than starting one. */
+    public boolean isResume() {
+        return mode == Mode.RESUME;
+    }
+
     /** The checkpoint this run starts from, or null. */
     public Path checkpoint() {
         return checkpoint;

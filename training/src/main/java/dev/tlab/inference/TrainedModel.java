@@ -46,7 +46,15 @@ public final class TrainedModel implements AutoCloseable {
 
     /** @param path a run directory, its checkpoints directory, or one checkpoint */
     public static TrainedModel load(Path path, Device device) {
-        Path checkpoint = CheckpointDirectory.find(path);
+        return load(path, device, note -> {});
+    }
+
+    /**
+     * @param say hears which checkpoint is used, and why any newer one was passed over
+     */
+    public static TrainedModel load(Path path, Device device, java.util.function.Consumer<String> say) {
+        CheckpointDirectory.Found found = CheckpointDirectory.locate(path);
+        Path checkpoint = found.checkpoint();
         CheckpointState state = CheckpointDirectory.readState(checkpoint);
         RunConfig run = ConfigLoader.fromTree(state.config(), checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(),
                 List.of());
@@ -63,6 +71,8 @@ public final class TrainedModel implements AutoCloseable {
                     ? EncoderDecoder.create(config, manager)
                     : DecoderLM.create(config, manager);
             WeightLoader.loadWeights(checkpoint, model.namedParameters(), manager);
+            found.skipped().forEach(skipped -> say.accept("skipping incomplete checkpoint " + skipped));
+            say.accept("using checkpoint " + checkpoint + " (step " + state.step() + ")");
             return new TrainedModel(manager, model, tokenizer, state, run, checkpoint);
         } catch (RuntimeException e) {
             manager.close();

@@ -93,10 +93,12 @@ public final class Trainer {
             Task task = Tasks.create(config, manager, origin.baseVocabulary());
             Map<String, Parameter> parameters = task.model().namedParameters();
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
-            describe(device, task, parameters, trainable);
-
+            // A checkpoint that does not fit is refused before the start-up lines; its notes follow them.
+            List<String> notes = new ArrayList<>();
             RunStart.Progress progress = origin.load(config, task.model().config(), task.vocabulary(), parameters, trainable,
-                    manager, this::say);
+                    manager, notes::add);
+            describe(device, task, parameters, trainable);
+            notes.forEach(this::say);
             AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay(),
                     progress.optimizer());
             TrainingPrecision precision = TrainingPrecision.of(train, manager, trainable.values());
@@ -199,12 +201,24 @@ public final class Trainer {
         }
     }
 
-    /** A fresh run must not delete the checkpoints of an earlier one by pruning them. */
+    /**
+     * A new run (from scratch or a fine-tune) must not replace another run's checkpoints, metrics and
+     * summary, least of all those of the run it fine-tunes from; only a resume continues a run in place.
+     */
     private void refuseToOverwrite(Path runDir) {
-        if (origin.isScratch() && !CheckpointDirectory.stepDirectories(runDir.resolve("checkpoints")).isEmpty()) {
+        Path checkpoints = runDir.resolve("checkpoints");
+        if (origin.isResume() || CheckpointDirectory.stepDirectories(checkpoints).isEmpty()
+                && !Files.isDirectory(checkpoints.resolve(CheckpointDirectory.BEST))) {
+            return;
+        }
+        if (origin.isScratch()) {
             throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
                     + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
         }
+        boolean source = origin.checkpoint().toAbsolutePath().normalize().startsWith(runDir.toAbsolutePath().normalize());
+        throw new ConfigException(runDir + (source ? " is the run fine-tuned from (" + origin.checkpoint() + ")"
+                : " already has another run's checkpoints") + "; a fine-tune is a new run: give it its own directory"
+                + " with --set name=NEW or --set output.dir=DIR");
     }
 
     private void createRunDir(Path runDir) {

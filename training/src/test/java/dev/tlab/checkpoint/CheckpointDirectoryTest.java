@@ -89,6 +89,22 @@ class CheckpointDirectoryTest {
     }
 
     @Test
+    void locateTakesBestWhenItIsNewerThanEveryCompleteStepCheckpoint() throws IOException {
+        write("step-000001", 1);
+        write(CheckpointDirectory.BEST, 1);
+        assertEquals(dir.resolve("step-000001"), CheckpointDirectory.locate(dir).checkpoint(), "a tie keeps the step");
+        write(CheckpointDirectory.BEST, 2);
+        Files.createDirectories(dir.resolve("step-000002.tmp"));
+        assertEquals(dir.resolve(CheckpointDirectory.BEST), CheckpointDirectory.locate(dir).checkpoint());
+        Files.write(dir.resolve(CheckpointDirectory.BEST).resolve(CheckpointDirectory.MODEL_FILE), new byte[] {1});
+        assertEquals(dir.resolve("step-000001"), CheckpointDirectory.locate(dir).checkpoint(), "a damaged best is passed over");
+        Files.delete(dir.resolve("step-000001").resolve(CheckpointDirectory.STATE_FILE));
+        var e = assertThrows(ConfigException.class, () -> CheckpointDirectory.locate(dir));
+        assertTrue(e.getMessage().contains("step-000001: state.json is missing") && e.getMessage().contains("best: "),
+                e.getMessage());
+    }
+
+    @Test
     void theConfigIsSavedAsATreeAndBindsBackToTheRun() throws IOException {
         Path checkpoint = write("step-000001", 1);
         var raw = new ObjectMapper().readTree(checkpoint.resolve(CheckpointDirectory.STATE_FILE).toFile());

@@ -149,6 +149,8 @@ class ResumeTest {
     void damagedNewestCheckpointFallsBackToThePreviousComplete(Damage damage) throws IOException {
         Path runDir = copyOf(straight, dir.resolve("damaged"));
         Path newest = runDir.resolve("checkpoints/step-000012");
+        // best/ (step 12 here) would be taken before step-000010; this test is about the step checkpoints.
+        DurableFiles.deleteTree(runDir.resolve("checkpoints/" + CheckpointDirectory.BEST));
         switch (damage) {
             case MISSING_MODEL -> Files.delete(newest.resolve(CheckpointDirectory.MODEL_FILE));
             case MISSING_OPTIMIZER -> Files.delete(newest.resolve(CheckpointDirectory.OPTIMIZER_FILE));
@@ -177,6 +179,17 @@ class ResumeTest {
     }
 
     @Test
+    void aCompleteBestNewerThanTheLastStepCheckpointIsResumedFrom() throws IOException {
+        // Killed while step 12 was being written, after best/ at step 12: nothing is left to train.
+        Path runDir = copyOf(straight, dir.resolve("best-newest"));
+        Files.move(runDir.resolve("checkpoints/step-000012"), runDir.resolve("checkpoints/step-000012.tmp"));
+        int bestStep = (int) CheckpointDirectory.readState(runDir.resolve("checkpoints/best")).step();
+        assertTrue(bestStep > 10, "best/ is at step " + bestStep);
+        assertEquals(runDir.resolve("checkpoints/best"), CheckpointDirectory.locate(runDir).checkpoint());
+        assertEquals(runDir.resolve("checkpoints/best"), RunStart.resume(runDir).checkpoint());
+    }
+
+    @Test
     void anIncompleteCheckpointGivenDirectlyIsANamedError() throws IOException {
         Path runDir = copyOf(straight, dir.resolve("direct"));
         Path newest = runDir.resolve("checkpoints/step-000012");
@@ -192,9 +205,11 @@ class ResumeTest {
         for (Path checkpoint : CheckpointDirectory.stepDirectories(runDir.resolve("checkpoints"))) {
             Files.delete(checkpoint.resolve(CheckpointDirectory.STATE_FILE));
         }
+        Files.delete(runDir.resolve("checkpoints/best").resolve(CheckpointDirectory.STATE_FILE));
         var e = assertThrows(ConfigException.class, () -> RunStart.resume(runDir));
         assertTrue(e.getMessage().startsWith("no complete checkpoint found in " + runDir), e.getMessage());
-        assertTrue(e.getMessage().contains("step-000012: state.json is missing"), e.getMessage());
+        assertTrue(e.getMessage().contains("step-000012: state.json is missing")
+                && e.getMessage().contains("best: state.json is missing"), e.getMessage());
     }
 
     @Test
