@@ -60,7 +60,11 @@ final class EvalCommand implements Callable<Integer> {
                     List.of()).model().context();
             asked = List.of(trained, 2 * trained, 4 * trained);
         }
-        ContextEval.Evaluation result = ContextEval.evaluate(run, asked, batches, Devices.resolve(device), data);
+        PrintWriter err = spec.commandLine().getErr();
+        ContextEval.Evaluation result = ContextEval.evaluate(run, asked, batches, Devices.resolve(device), data, note -> {
+            err.println(note);
+            err.flush();
+        });
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s (step %d): trained at context %d, positional %s%n", result.checkpoint(), result.step(),
                 result.trainedContext(), result.positional());

@@ -43,6 +43,19 @@ public final class Main implements Runnable {
     /** Runs the tool; bad input becomes one clear line on {@code err} and exit code 2. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
+        // A mistyped option gets one line naming it; the usage text is for --help.
+        cli.setParameterExceptionHandler(
+                (e, arguments) -> {
+                    CommandLine command = e.getCommandLine();
+                    // `train --bogus` lacks its CONFIG too; the option typed is the likelier mistake.
+                    String message = e instanceof CommandLine.MissingParameterException
+                            && !command.getUnmatchedArguments().isEmpty()
+                            ? "Unknown option: '" + command.getUnmatchedArguments().get(0) + "'" : e.getMessage();
+                    command.getErr().println("error: " + message.strip().replace('\n', ' ')
+                            + " (see " + command.getCommandSpec().qualifiedName() + " --help)");
+                    command.getErr().flush();
+                    return 2;
+                });
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
                     Throwable cause = e;
@@ -51,6 +64,7 @@ public final class Main implements Runnable {
                     }
                     if (cause != null) {
                         commandLine.getErr().println("error: " + cause.getMessage());
+                        commandLine.getErr().flush();
                         return 2;
                     }
                     throw e;

@@ -72,7 +72,10 @@ final class SampleCommand implements Callable<Integer> {
                 contextLimit);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (TrainedModel model = TrainedModel.load(run, Devices.resolve(device))) {
+        try (TrainedModel model = TrainedModel.load(run, Devices.resolve(device), note -> {
+            err.println(note);
+            err.flush();
+        })) {
             if (model.isEncoderDecoder()) {
                 TokenPicker picker = temperature == 0 ? TokenPicker.greedy() : new TokenPicker(temperature, topK, topP, seed);
                 out.println(model.answer(options.prompt(), picker, tokens, !noCache));

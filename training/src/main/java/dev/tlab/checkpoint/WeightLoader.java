@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.tlab.config.ConfigException;
+import dev.tlab.layers.ArrayCopy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,11 +34,11 @@ public final class WeightLoader {
                 if (source == null) {
                     missing.add(entry.getKey());
                 } else if (rows.applies(entry.getKey(), source.getShape(), target.getShape())) {
-                    target.set(rows.remap(source, target, false));
+                    ArrayCopy.into(target, rows.remap(source, target, false));
                 } else if (!source.getShape().equals(target.getShape())) {
                     wrongShape.add("'" + entry.getKey() + "' is " + source.getShape() + ", the model's " + target.getShape());
                 } else {
-                    target.set(source.toType(target.getDataType(), false).toByteBuffer());
+                    ArrayCopy.into(target, source.toType(target.getDataType(), false));
                 }
             }
             if (!missing.isEmpty() || !wrongShape.isEmpty() || !saved.isEmpty()) {

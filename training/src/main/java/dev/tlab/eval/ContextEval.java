@@ -48,12 +48,18 @@ public final class ContextEval {
      * @param data the corpus, or null for the run's {@code data.path}
      */
     public static Evaluation evaluate(Path run, List<Integer> contexts, int batches, Device device, Path data) {
+        return evaluate(run, contexts, batches, device, data, note -> {});
+    }
+
+    /** @param say hears which checkpoint is used, and why any newer one was passed over */
+    public static Evaluation evaluate(Path run, List<Integer> contexts, int batches, Device device, Path data,
+            java.util.function.Consumer<String> say) {
         for (int context : contexts) {
             if (context < 1) {
                 throw new ConfigException("--contexts: each context must be >= 1, got " + context);
             }
         }
-        try (TrainedModel trained = TrainedModel.load(run, device);
+        try (TrainedModel trained = TrainedModel.load(run, device, say);
                 NDManager manager = NDManager.newBaseManager(device)) {
             RunConfig config = trained.config();
             if (config.data().task() != DataTask.LM) {

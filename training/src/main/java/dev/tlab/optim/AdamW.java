@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 import dev.tlab.djl.DjlInternals;
+import dev.tlab.layers.ArrayCopy;
 import dev.tlab.layers.Params;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -266,8 +267,8 @@ public final class AdamW {
                     throw new IllegalArgumentException("moments of " + slot.name + " have " + mean.length
                             + " values, the parameter " + slot.mean.size());
                 }
-                slot.mean.set(mean);
-                slot.variance.set(variance);
+                ArrayCopy.into(slot.mean, mean);
+                ArrayCopy.into(slot.variance, variance);
             }
         }
         this.step = saved.steps();

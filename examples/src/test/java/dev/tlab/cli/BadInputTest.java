@@ -1,0 +1,141 @@
+package dev.tlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every bad input is one line on stderr that names the flag, key or file, with exit code 2, and nothing else. */
+class BadInputTest {
+
+    private static final String CONFIG = "../configs/shakespeare-char.yaml";
+    private static final List<String> TINY = List.of("--set", "model.layers=1", "--set", "model.d_model=16",
+            "--set", "model.heads=2", "--set", "model.context=16", "--set", "train.batch_size=2",
+            "--set", "train.eval_batches=1", "--set", "train.eval_every=2", "--set", "checkpoint.every=2",
+            "--set", "sample.tokens=0", "--set", "train.device=cpu", "--set", "train.steps=2");
+
+    @TempDir static Path dir;
+
+    /** A finished run with step checkpoints and best/: what sample, resume and fine-tune start from. */
+    private static Path source;
+
+    private record Outcome(int code, String out, String err) {}
+
+    private static Outcome run(List<String> args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    private static List<String> train(String name, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", CONFIG, "--set", "output.dir=" + dir, "--set", "name=" + name));
+        args.addAll(TINY);
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    @BeforeAll
+    static void trainTheSourceRun() throws IOException {
+        Outcome trained = run(train("source", "-q"));
+        assertEquals(0, trained.code(), trained.err());
+        source = dir.resolve("source");
+        assertTrue(Files.isDirectory(source.resolve("checkpoints/best")));
+        Files.writeString(dir.resolve("twice.yaml"), "extends: " + Path.of(CONFIG).toAbsolutePath()
+                + "\ntrain:\n  lr: 0.001\n  steps: 3\n  lr: 0.002\n");
+    }
+
+    static Stream<Arguments> badInputs() {
+        return Stream.of(
+                Arguments.of(train("a", "--set", "train.lr=1e400"), "error: train.lr: expected a finite number"),
+                Arguments.of(train("a", "--set", "train.lr=.nan"), "error: --set train.lr: expected a finite number"),
+                Arguments.of(train("a", "--set", "train.steps=99999999999"),
+                        "error: train.steps: 99999999999 is out of range; at most 2147483647"),
+                Arguments.of(train("a", "--set", "train.batch_size=1000000000"),
+                        "error: train.batch_size * model.context = 1000000000 * 16"),
+                Arguments.of(List.of("train", dir.resolve("twice.yaml").toString()),
+                        "error: " + dir.resolve("twice.yaml") + ": duplicate key 'train.lr' at line 5"),
+                Arguments.of(List.of("train", "--bogus"), "error: Unknown option: '--bogus'"),
+                Arguments.of(List.of("train", CONFIG, "--bogus"), "error: Unknown option: '--bogus'"),
+                Arguments.of(List.of("finetune", CONFIG), "error: Missing required option: '--from=CHECKPOINT'"),
+                Arguments.of(List.of("sample", "RUN", "--tokens", "x"), "error: Invalid value for option '--tokens'"),
+                Arguments.of(List.of("sample", "RUN", "--temperature", "-1"), "error: --temperature must be >= 0"),
+                Arguments.of(List.of("resume", "RUN", "--set", "train.steps=4", "--set", "model.d_model=32"),
+                        "error: cannot resume from "),
+                Arguments.of(List.of("finetune", CONFIG, "--from", "RUN", "--set", "output.dir=" + dir, "--set",
+                        "name=source"), "error: " + dir.resolve("source") + " is the run fine-tuned from"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badInputs")
+    void isOneNamedLineWithExitCode2(List<String> args, String expected) {
+        List<String> resolved = args.stream().map(a -> a.equals("RUN") ? source.toString() : a).toList();
+        Outcome bad = run(resolved);
+        assertEquals(2, bad.code(), bad.err());
+        assertEquals(1, bad.err().lines().count(), "one line:\n" + bad.err());
+        assertTrue(bad.err().startsWith(expected), bad.err());
+        if (expected.matches("error: (Unknown|Missing|Invalid) .*")) {
+            assertTrue(bad.err().strip().endsWith(" --help)"), "a pointer to the help instead of usage: " + bad.err());
+        }
+        assertEquals("", bad.out(), "no usage text");
+        assertFalse(Files.exists(dir.resolve("a")), "no run directory for a refused config");
+    }
+
+    @Test
+    void aFineTuneIntoTheSourceRunLeavesItByteIdentical() {
+        Map<String, String> before = hashes(source);
+        Outcome over = run(List.of("finetune", CONFIG, "--from", source.toString(), "--set", "output.dir=" + dir,
+                "--set", "name=source", "--set", "train.device=cpu"));
+        assertEquals(2, over.code(), over.err());
+        assertEquals(before, hashes(source));
+        // From a step checkpoint into a directory that holds another run's checkpoints: refused too.
+        assertEquals(0, run(train("other", "-q")).code());
+        Outcome other = run(List.of("finetune", CONFIG, "--from", source.resolve("checkpoints/step-000002").toString(),
+                "--set", "output.dir=" + dir, "--set", "name=other", "--set", "train.device=cpu"));
+        assertEquals(2, other.code());
+        assertTrue(other.err().startsWith("error: " + dir.resolve("other") + " already has another run's checkpoints"),
+                other.err());
+        assertEquals(before, hashes(source));
+    }
+
+    @Test
+    void commandsThatLoadACheckpointNameIt() {
+        Outcome sample = run(List.of("sample", source.toString(), "--tokens", "3", "--device", "cpu"));
+        assertEquals(0, sample.code(), sample.err());
+        assertEquals("using checkpoint " + source.resolve("checkpoints/step-000002") + " (step 2)", sample.err().strip());
+    }
+
+    private static Map<String, String> hashes(Path root) {
+        try (Stream<Path> files = Files.walk(root)) {
+            Map<String, String> out = new TreeMap<>();
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(file).toString(), HexFormat.of().formatHex(sha.digest(Files.readAllBytes(file))));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
