@@ -164,7 +164,7 @@ class MainTest {
         assertTrue(rejected.err().contains("finetune.vocab is reject"), rejected.err());
 
         Outcome wrongModel = run("finetune", "../configs/finetune-pride.yaml", "--from", dir.resolve("base").toString(),
-                "--set", "output.dir=" + dir, "--set", "train.device=cpu");
+                "--set", "output.dir=" + dir, "--set", "name=wrong-model", "--set", "train.device=cpu");
         assertEquals(2, wrongModel.code());
         assertTrue(wrongModel.err().contains("model.layers: checkpoint 1, now 4")
                 && wrongModel.err().contains("model.d_model: checkpoint 32, now 128"), wrongModel.err());
