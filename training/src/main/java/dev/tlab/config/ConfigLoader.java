@@ -177,10 +177,11 @@ public final class ConfigLoader {
             return YAML.readTree(text);
         } catch (JsonProcessingException e) {
             var where = e.getLocation();
+            // A --set value is one line; a file's line helps find the key.
+            String line = where == null || source.startsWith("--set") ? "" : " at line " + where.getLineNr();
             String duplicate = duplicateKey(e);
             if (duplicate != null) {
-                throw new ConfigException(source + ": duplicate key '" + duplicate + "'"
-                        + (where == null ? "" : " at line " + where.getLineNr()) + "; each key may appear once");
+                throw new ConfigException(source + ": duplicate key '" + duplicate + "'" + line + "; each key may appear once");
             }
             String message = e.getOriginalMessage();
             if (message != null && message.startsWith("Malformed numeric value")
@@ -188,7 +189,7 @@ public final class ConfigLoader {
                 // YAML's .nan and .inf: Jackson cannot read them, and no setting could use them anyway.
                 String key = dotted(parser.getParsingContext().pathAsPointer().toString());
                 throw new ConfigException(source + (key.isEmpty() ? "" : ": " + key) + ": expected a finite number, got "
-                        + message.substring(message.indexOf('\'')) + (where == null ? "" : " at line " + where.getLineNr()));
+                        + message.substring(message.indexOf('\'')) + line);
             }
             throw new ConfigException(
                     source

@@ -204,11 +204,14 @@ public final class Trainer {
     /**
      * A new run (from scratch or a fine-tune) must not replace another run's checkpoints, metrics and
      * summary, least of all those of the run it fine-tunes from; only a resume continues a run in place.
+     * A fresh run may still start over a run cut short before its first step checkpoint (an
+     * interrupted ablation run does), so for it only step checkpoints count.
      */
     private void refuseToOverwrite(Path runDir) {
         Path checkpoints = runDir.resolve("checkpoints");
-        if (origin.isResume() || CheckpointDirectory.stepDirectories(checkpoints).isEmpty()
-                && !Files.isDirectory(checkpoints.resolve(CheckpointDirectory.BEST))) {
+        boolean hasSteps = !CheckpointDirectory.stepDirectories(checkpoints).isEmpty();
+        if (origin.isResume() || !hasSteps && (origin.isScratch()
+                || !Files.isDirectory(checkpoints.resolve(CheckpointDirectory.BEST)))) {
             return;
         }
         if (origin.isScratch()) {

@@ -111,6 +111,15 @@ class TrainerTest {
         Path weights = checkpoint.resolve(CheckpointDirectory.MODEL_FILE);
         byte[] bytes = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        // The run's best/ is as new and complete: it is used, and the truncated one is named.
+        List<String> notes = new java.util.ArrayList<>();
+        Path best = result.runDir().resolve("checkpoints").resolve(CheckpointDirectory.BEST);
+        try (TrainedModel model = TrainedModel.load(result.runDir(), Device.cpu(), notes::add)) {
+            assertEquals(best, model.checkpoint());
+        }
+        assertTrue(notes.size() == 2 && notes.get(0).startsWith("skipping incomplete checkpoint " + checkpoint.getFileName())
+                && notes.get(0).contains("truncated") && notes.get(1).startsWith("using checkpoint " + best), notes.toString());
+        Files.delete(best.resolve(CheckpointDirectory.STATE_FILE));
         var e = assertThrows(ConfigException.class, () -> TrainedModel.load(result.runDir(), Device.cpu()).close());
         assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("truncated"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> TrainedModel.load(checkpoint, Device.cpu()).close());
