@@ -51,8 +51,8 @@ class OutputStreamsTest {
         assertTrue(train.err().contains("tlab: run 's'") && train.err().contains("done: 2 steps"), train.err());
         assertEquals(0, sample.code(), sample.err());
         assertTrue(sample.out().startsWith("ROMEO:"), sample.out());
-        assertTrue(sample.err().startsWith("(stopped after 10 tokens: the text filled the model's context of 16)"),
-                sample.err());
+        assertTrue(sample.err().startsWith("using checkpoint " + dir.resolve("s/checkpoints/step-000002") + " (step 2)\n"
+                + "(stopped after 10 tokens: the text filled the model's context of 16)"), sample.err());
         assertEquals("", strayOut.toString(StandardCharsets.UTF_8));
         String stray = strayErr.toString(StandardCharsets.UTF_8);
         assertTrue(!stray.contains("tlab") && !stray.contains("stopped after"), "printed past the given stream: " + stray);

@@ -210,15 +210,20 @@ public final class Trainer {
     private void refuseToOverwrite(Path runDir) {
         Path checkpoints = runDir.resolve("checkpoints");
         boolean hasSteps = !CheckpointDirectory.stepDirectories(checkpoints).isEmpty();
-        if (origin.isResume() || !hasSteps && (origin.isScratch()
-                || !Files.isDirectory(checkpoints.resolve(CheckpointDirectory.BEST)))) {
+        if (origin.isResume()) {
             return;
         }
         if (origin.isScratch()) {
-            throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
-                    + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
+            if (hasSteps) {
+                throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
+                        + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
+            }
+            return;
         }
         boolean source = origin.checkpoint().toAbsolutePath().normalize().startsWith(runDir.toAbsolutePath().normalize());
+        if (!source && !hasSteps && !Files.isDirectory(checkpoints.resolve(CheckpointDirectory.BEST))) {
+            return;
+        }
         throw new ConfigException(runDir + (source ? " is the run fine-tuned from (" + origin.checkpoint() + ")"
                 : " already has another run's checkpoints") + "; a fine-tune is a new run: give it its own directory"
                 + " with --set name=NEW or --set output.dir=DIR");
