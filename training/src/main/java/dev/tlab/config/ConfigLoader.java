@@ -289,7 +289,8 @@ public final class ConfigLoader {
                         c.text("train.device"),
                         c.text("train.precision"),
                         c.longValue("train.seed"),
-                        c.integer("train.profile_steps"));
+                        c.integer("train.profile_steps"),
+                        c.text("train.checkpoint_signal"));
         // Paths set in a file were resolved against it while merging; the default and --set ones are resolved here.
         DataConfig data =
                 new DataConfig(
