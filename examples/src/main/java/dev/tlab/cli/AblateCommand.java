@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
             "Run an ablation grid: every combination of the spec's grid values, once per seed, one run after"
                     + " another, on top of the spec's base config.",
             "Runs go to <output.dir>/<spec name>/<setting>-seed<N>/. A run already complete (done.json) is"
-                    + " skipped, so an interrupted sweep continues where it stopped.",
+                    + " skipped, so an interrupted sweep continues where it stopped; a run stopped by SIGTERM or"
+                    + " Ctrl-C continues from the checkpoint it wrote.",
             "Writes results.csv, results.md (mean ± std over seeds of final and best val loss, val loss at"
                     + " longer contexts, tokens/s, wall time) and curves.png into the sweep directory.",
             "Spec format: docs/CONFIG.md, \"Ablation specs\"."
@@ -72,7 +73,14 @@ final class AblateCommand implements Callable<Integer> {
             command.append(" --collect");
         }
         Ablation ablation = new Ablation(sweep, quiet ? null : spec.commandLine().getErr(), System.console() != null);
-        Ablation.Report report = mode.collect ? ablation.collect(command.toString()) : ablation.run(command.toString());
+        Ablation.Report report;
+        if (mode.collect) {
+            report = ablation.collect(command.toString());
+        } else {
+            try (SignalWatch signals = SignalWatch.install(sweep.runs().get(0).config().train().checkpointSignal())) {
+                report = ablation.stopOn(signals.request()).run(command.toString());
+            }
+        }
         if (!quiet) {
             out.println(readResults(report.dir().resolve("results.md")));
             out.flush();

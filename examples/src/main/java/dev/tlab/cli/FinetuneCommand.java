@@ -55,7 +55,10 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         RunConfig run = ConfigLoader.load(config, all);
         RunStart start = RunStart.finetune(from);
-        new Trainer(run, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start).fit();
+        Trainer trainer = new Trainer(run, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start);
+        try (SignalWatch signals = SignalWatch.install(run.train().checkpointSignal())) {
+            trainer.stopOn(signals.request()).fit();
+        }
         return 0;
     }
 }

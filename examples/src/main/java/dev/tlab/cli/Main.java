@@ -1,6 +1,7 @@
 package dev.tlab.cli;
 
 import dev.tlab.config.ConfigException;
+import dev.tlab.train.TrainingStopped;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,10 +38,14 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        SignalWatch.holdUntilExit();
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
-    /** Runs the tool; bad input becomes one clear line on {@code err} and exit code 2. */
+    /**
+     * Runs the tool; bad input becomes one clear line on {@code err} and exit code 2, a run stopped by
+     * SIGTERM or SIGINT one line saying how to continue it and exit code 143 or 130.
+     */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
         // A mistyped option gets one line naming it; the usage text is for --help.
@@ -58,6 +63,11 @@ public final class Main implements Runnable {
                 });
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
+                    if (e instanceof TrainingStopped stopped) {
+                        commandLine.getErr().println(stopped.getMessage());
+                        commandLine.getErr().flush();
+                        return stopped.exitCode();
+                    }
                     Throwable cause = e;
                     while (cause != null && !(cause instanceof ConfigException)) {
                         cause = cause.getCause();

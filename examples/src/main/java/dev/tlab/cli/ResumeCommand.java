@@ -51,7 +51,10 @@ final class ResumeCommand implements Callable<Integer> {
         }
         // The run continues where it is, whatever its config said about output.dir and name.
         RunConfig config = ConfigLoader.withOverrides(start.savedConfig(), overrides).withRunDir(checkpoints.getParent());
-        new Trainer(config, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start).fit();
+        Trainer trainer = new Trainer(config, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start);
+        try (SignalWatch signals = SignalWatch.install(config.train().checkpointSignal())) {
+            trainer.stopOn(signals.request()).fit();
+        }
         return 0;
     }
 }

@@ -56,7 +56,9 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) {
             trainer.from(RunStart.resume(run.runDir()));
         }
-        trainer.fit();
+        try (SignalWatch signals = SignalWatch.install(run.train().checkpointSignal())) {
+            trainer.stopOn(signals.request()).fit();
+        }
         return 0;
     }
 }

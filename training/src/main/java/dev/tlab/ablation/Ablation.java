@@ -2,6 +2,8 @@ package dev.tlab.ablation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tlab.checkpoint.CheckpointDirectory;
+import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
@@ -9,7 +11,9 @@ import dev.tlab.eval.ContextEval.ContextLoss;
 import dev.tlab.metrics.ProgressBar;
 import dev.tlab.metrics.RunSummary;
 import dev.tlab.train.Devices;
+import dev.tlab.train.StopRequest;
 import dev.tlab.train.Trainer;
+import dev.tlab.train.TrainingStopped;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,11 +22,12 @@ import java.util.List;
 /**
  * Runs a sweep one run after another in this process, skipping runs that are already complete
  * (their {@code done.json} exists and their config is the one planned), so an interrupted sweep
- * continues where it stopped; then measures extrapolation and writes the results.
+ * continues where it stopped (a run cut short resumes from its newest step checkpoint, if it
+ * left one); then measures extrapolation and writes the results.
  */
 public final class Ablation {
 
-    /** Trains one run to completion; the default is {@link Trainer#fit}. */
+    /** Trains one run to completion; the default is {@link Trainer#fit}, resuming a run that left a step checkpoint. */
     @FunctionalInterface
     public interface Training {
         void train(RunConfig config);
@@ -34,11 +39,27 @@ public final class Ablation {
     private final Sweep sweep;
     private final PrintWriter console;
     private Training training;
+    private StopRequest stop = new StopRequest();
 
     public Ablation(Sweep sweep, PrintWriter console, boolean interactive) {
         this.sweep = sweep;
         this.console = console;
-        this.training = config -> new Trainer(config, console, interactive).fit();
+        this.training = config -> {
+            Trainer trainer = new Trainer(config, console, interactive).stopOn(stop);
+            if (!CheckpointDirectory.stepDirectories(config.runDir().resolve("checkpoints")).isEmpty()) {
+                trainer.from(RunStart.resume(config.runDir()));
+            }
+            trainer.fit();
+        };
+    }
+
+    /**
+     * Stops the sweep when {@code request} asks: the current run stops with a checkpoint (see
+     * {@link Trainer#stopOn}) and no further run starts; {@link #run} then throws {@link TrainingStopped}.
+     */
+    public Ablation stopOn(StopRequest request) {
+        this.stop = request;
+        return this;
     }
 
     public Ablation training(Training training) {
@@ -62,8 +83,15 @@ public final class Ablation {
                 skipped.add(run.name());
                 continue;
             }
+            if (stop.stopping()) {
+                throw TrainingStopped.between(stop.reason(), "before run " + run.name(), command);
+            }
             say(position + ": training");
-            training.train(run.config());
+            try {
+                training.train(run.config());
+            } catch (TrainingStopped stopped) {
+                throw stopped.continuedWith(command);
+            }
             if (RunSummary.read(run.dir()).isEmpty()) {
                 throw new IllegalStateException(run.name() + " finished without writing " + RunSummary.FILE);
             }

@@ -332,7 +332,8 @@ public final class ConfigLoader {
                         c.text("train.device"),
                         c.text("train.precision"),
                         c.longValue("train.seed"),
-                        c.integer("train.profile_steps"));
+                        c.integer("train.profile_steps"),
+                        c.text("train.checkpoint_signal"));
         long batchTokens = (long) train.batchSize() * model.context();
         if (batchTokens > MAX_BATCH_TOKENS) {
             throw new ConfigException("train.batch_size * model.context = " + train.batchSize() + " * " + model.context()

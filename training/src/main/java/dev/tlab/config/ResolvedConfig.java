@@ -60,6 +60,7 @@ final class ResolvedConfig {
         train.put("precision", t.precision());
         train.put("seed", t.seed());
         train.put("profile_steps", t.profileSteps());
+        train.put("checkpoint_signal", t.checkpointSignal());
 
         DataConfig d = run.data();
         ObjectNode data = root.putObject("data");

@@ -1,6 +1,9 @@
 package dev.tlab.config;
 
-/** The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device, seed and profiling. */
+/**
+ * The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device, seed, profiling and
+ * the signal that asks for a checkpoint.
+ */
 public record TrainConfig(
         int steps,
         int batchSize,
@@ -20,7 +23,14 @@ public record TrainConfig(
         String device,
         String precision,
         long seed,
-        int profileSteps) {
+        int profileSteps,
+        String checkpointSignal) {
+
+    /** Signals {@code train.checkpoint_signal} may name; TERM and INT always stop the run instead. */
+    public static final java.util.List<String> CHECKPOINT_SIGNALS = java.util.List.of("USR1", "USR2", "HUP");
+
+    /** {@code train.checkpoint_signal} when no signal asks for checkpoints. */
+    public static final String NO_SIGNAL = "none";
 
     public TrainConfig {
         atLeast("train.steps", steps, 1);
@@ -57,6 +67,7 @@ public record TrainConfig(
         if (!(gradClip >= 0)) {
             throw new ConfigException("train.grad_clip must be >= 0 (0 = off), got " + gradClip);
         }
+        checkpointSignal = checkpointSignal(checkpointSignal);
         dev.tlab.train.Devices.check("train.device", device);
         if (!precision.equals("fp32") && !precision.equals("fp16")) {
             String hint = precision.equals("bf16")
@@ -85,6 +96,21 @@ public record TrainConfig(
     /** Steps over which the cosine runs from lr down to min_lr. */
     public int cosineEnd() {
         return decaySteps > 0 ? decaySteps : steps;
+    }
+
+    /** {@code USR1}, {@code SIGUSR1} and {@code usr1} all name SIGUSR1; empty means none. */
+    private static String checkpointSignal(String value) {
+        String name = value.trim().toUpperCase(java.util.Locale.ROOT);
+        if (name.isEmpty() || name.equals("NONE")) {
+            return NO_SIGNAL;
+        }
+        name = name.startsWith("SIG") ? name.substring(3) : name;
+        if (!CHECKPOINT_SIGNALS.contains(name)) {
+            throw new ConfigException("train.checkpoint_signal: unsupported value '" + value
+                    + "' (TERM and INT always stop the run with a checkpoint); allowed: "
+                    + String.join(", ", CHECKPOINT_SIGNALS) + ", " + NO_SIGNAL);
+        }
+        return name;
     }
 
     private static void atLeast(String key, long value, long min) {

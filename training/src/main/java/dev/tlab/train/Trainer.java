@@ -48,6 +48,7 @@ public final class Trainer {
     private final List<TrainingListener> extraListeners = new ArrayList<>();
     private final List<StepCallback> callbacks = new ArrayList<>();
     private RunStart origin = RunStart.scratch();
+    private StopRequest stop = new StopRequest();
     private Profiler profiler;
 
     /** What a finished run reports; {@code tokensPerStep} is the training tokens one step consumes. */
@@ -83,6 +84,17 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Stops the run, or writes a checkpoint, when {@code request} asks: checked after every step. A
+     * stop writes a step checkpoint of the last finished step, leaves no done.json (the run is
+     * not finished) and makes {@link #fit} throw {@link TrainingStopped}.
+     */
+    public Trainer stopOn(StopRequest request) {
+        this.stop = request;
+        return this;
+    }
+
+    /** @throws TrainingStopped when a {@link #stopOn stop request} ends the run before its last step */
     public Result fit() {
         TrainConfig train = config.train();
         Device device = Devices.resolve(train.device());
@@ -109,7 +121,7 @@ public final class Trainer {
             Ends ends = addListeners(listeners, task, precision, checkpoints, progress.step(), manager, device);
 
             var step = new TrainingStep(task, precision, optimizer, train, manager, listeners);
-            RunEnd end = loop(step, train, progress, task.tokensPerMicroBatch() * train.gradAccum(), listeners, ends.evaluator());
+            RunEnd end = loop(step, train, progress, task.tokensPerMicroBatch() * train.gradAccum(), listeners, ends);
             new RunSummary(train.steps(), end.trainLoss(), end.last().valLoss(), ends.checkpoints().bestValLoss(),
                     end.trainTokensPerSecond(), end.wallSeconds()).write(runDir);
             return new Result(runDir, task.model().config(), train.steps(), end.tokensPerStep(), end.trainLoss(),
@@ -149,9 +161,9 @@ public final class Trainer {
         return new Ends(evaluator, checkpointWriter, samples);
     }
 
-    /** The step loop: set the step's seed, take the step, tell the listeners. */
-    private static RunEnd loop(TrainingStep step, TrainConfig train, RunStart.Progress progress, long tokensPerStep,
-            Listeners listeners, Evaluator evaluator) {
+    /** The step loop: set the step's seed, take the step, tell the listeners, see whether to stop. */
+    private RunEnd loop(TrainingStep step, TrainConfig train, RunStart.Progress progress, long tokensPerStep,
+            Listeners listeners, Ends ends) {
         long tokensSeen = progress.tokensSeen();
         double trainLoss = Double.NaN;
         Throughput throughput = new Throughput();
@@ -172,11 +184,29 @@ public final class Trainer {
             listeners.onStepEnd(new StepResult(done, outcome.lr(), outcome.loss(), outcome.gradNorm(),
                     outcome.applied(), reports, tokensSeen, reports ? throughput.takeRate() : Double.NaN,
                     (System.nanoTime() - start) / 1e9));
+            checkRequests(done, tokensSeen, train.steps(), ends.checkpoints());
         }
         RunEnd end = new RunEnd(train.steps(), progress.step(), tokensPerStep, throughput.trainSeconds(),
-                (System.nanoTime() - start) / 1e9, trainLoss, evaluator.last());
+                (System.nanoTime() - start) / 1e9, trainLoss, ends.evaluator().last());
         listeners.onTrainingEnd(end);
         return end;
+    }
+
+    /** Between steps: a checkpoint asked for is written; a stop writes one (unless this step has one) and ends the run. */
+    private void checkRequests(long done, long tokensSeen, long steps, CheckpointWriter checkpoints) {
+        String asked = stop.takeCheckpoint();
+        StopRequest.Reason reason = done < steps ? stop.reason() : null;
+        if (asked == null && reason == null) {
+            return;
+        }
+        Path checkpoint = checkpoints.checkpointOf(done, tokensSeen);
+        if (interactive && console != null) {
+            console.print("\r\u001b[K"); // the progress bar's line
+        }
+        if (reason != null) {
+            throw new TrainingStopped(reason, done, checkpoint, "tlab resume " + config.runDir());
+        }
+        say(asked + ": checkpoint " + checkpoint + " after step " + done + "; training continues");
     }
 
     /** Adds a callback after every step (tests and benchmarks watch memory and time with it). */
