@@ -1,12 +1,11 @@
 package dev.tlab.cli;
 
+import static dev.tlab.cli.Outcome.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,15 +36,6 @@ class BadInputTest {
 
     /** A finished run with step checkpoints and best/: what sample, resume and fine-tune start from. */
     private static Path source;
-
-    private record Outcome(int code, String out, String err) {}
-
-    private static Outcome run(List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
-        return new Outcome(code, out.toString(), err.toString());
-    }
 
     private static List<String> train(String name, String... extra) {
         List<String> args = new ArrayList<>(List.of("train", CONFIG, "--set", "output.dir=" + dir, "--set", "name=" + name));
