@@ -37,7 +37,7 @@ public final class LossPlotter implements TrainingListener {
             return;
         }
         plot.add("train", step.step(), step.trainLoss());
-        if (evaluation != null && evaluation.step() == step.step()) {
+        if (Evaluation.of(step, evaluation) != null) {
             plot.add("val", step.step(), evaluation.valLoss());
             plot.refresh(file);
         }

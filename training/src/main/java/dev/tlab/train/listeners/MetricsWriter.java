@@ -30,9 +30,9 @@ public final class MetricsWriter implements TrainingListener, AutoCloseable {
         if (!step.reports()) {
             return;
         }
-        boolean evaluated = evaluation != null && evaluation.step() == step.step();
-        log.write(step.step(), step.lr(), step.trainLoss(), evaluated ? evaluation.valLoss() : Double.NaN,
-                step.tokensPerSecond(), step.elapsedSeconds(), evaluated ? evaluation.metrics() : Map.of());
+        Evaluation evaluated = Evaluation.of(step, evaluation);
+        log.write(step.step(), step.lr(), step.trainLoss(), evaluated == null ? Double.NaN : evaluated.valLoss(),
+                step.tokensPerSecond(), step.elapsedSeconds(), evaluated == null ? Map.of() : evaluated.metrics());
     }
 
     @Override
