@@ -110,7 +110,9 @@ public record ModelConfig(
         if (dFf > 0) {
             return dFf;
         }
-        return ffn == FfnKind.GELU ? 4 * dModel : (8 * dModel / 3 + 7) / 8 * 8;
+        // long arithmetic: 4 d overflows an int for the widest d_model a config may name.
+        long width = ffn == FfnKind.GELU ? 4L * dModel : (8L * dModel / 3 + 7) / 8 * 8;
+        return (int) Math.min(width, Integer.MAX_VALUE);
     }
 
     public int headDim() {
@@ -124,36 +126,42 @@ public record ModelConfig(
 
     /** Trainable parameters, by formula (for tests and the start-up log). */
     public long parameterCount() {
-        long d = dModel;
-        long table = (long) vocabSize * d;
-        long head = tieEmbeddings ? 0 : table;
+        return Math.round(parameters());
+    }
+
+    /**
+     * {@link #parameterCount} in floating point, which cannot overflow whatever the sizes (exact
+     * below 2^53), so a memory estimate can refuse an absurd config without wrapping around.
+     */
+    public double parameters() {
+        double table = (double) vocabSize * dModel;
+        double head = tieEmbeddings ? 0 : table;
         return switch (type) {
-            case DECODER -> table + stackParameters(layers, false) + head;
-            case ENCODER -> table + stackParameters(layers, false) + head;
+            case DECODER, ENCODER -> table + stackParameters(layers, false) + head;
             case ENCODER_DECODER -> table + stackParameters(encoderDepth(), false) + stackParameters(layers, true) + head;
         };
     }
 
     /** A stack of blocks, its final norm and its position parameters. */
-    private long stackParameters(int depth, boolean crossAttention) {
-        long d = dModel;
-        long f = ffHidden();
-        long b = bias ? 1 : 0;
-        long normParams = norm.parametersPerFeature(bias) * d;
-        long branchNorms = normPlacement.normsPerBranch() * normParams;
-        long attention = 4 * d * d + 4 * d * b;
-        long ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
-        long block = attention + ffnParams + 2 * branchNorms;
+    private double stackParameters(int depth, boolean crossAttention) {
+        double d = dModel;
+        double f = ffHidden();
+        double b = bias ? 1 : 0;
+        double normParams = norm.parametersPerFeature(bias) * d;
+        double branchNorms = normPlacement.normsPerBranch() * normParams;
+        double attention = 4 * d * d + 4 * d * b;
+        double ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
+        double block = attention + ffnParams + 2 * branchNorms;
         if (crossAttention) {
             block += attention + branchNorms;
         }
-        long total = depth * block;
+        double total = depth * block;
         if (normPlacement.hasFinalNorm()) {
             total += normParams;
         }
         total += switch (positional) {
-            case LEARNED -> (long) context * d;
-            case RELATIVE -> (long) relativeBuckets * heads;
+            case LEARNED -> (double) context * d;
+            case RELATIVE -> (double) relativeBuckets * heads;
             default -> 0;
         };
         return total;
@@ -167,7 +175,7 @@ public record ModelConfig(
         long positionTable = positional == PositionalKind.LEARNED ? (long) context * dModel : 0;
         int stacks = type == ModelType.ENCODER_DECODER ? 2 : 1;
         int depth = type == ModelType.ENCODER_DECODER ? layers + encoderDepth() : layers;
-        return 6.0 * (parameterCount() - stacks * positionTable) + 12.0 * depth * dModel * context;
+        return 6.0 * (parameters() - stacks * positionTable) + 12.0 * depth * dModel * context;
     }
 
     public static Builder builder() {

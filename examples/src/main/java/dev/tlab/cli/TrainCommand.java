@@ -3,6 +3,7 @@ package dev.tlab.cli;
 import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.inspect.ConfigReport;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,9 +49,17 @@ final class TrainCommand implements Callable<Integer> {
                 + " the model and vocabulary must match the checkpoint's."})
     boolean resume;
 
+    @Option(names = "--dry-run", description = {
+        "Print what the run would train (model shape, parameter count, tokens) and the memory one step needs"
+                + " against what the device has, then exit without training: 0 if it fits, 2 if not."})
+    boolean dryRun;
+
     @Override
     public Integer call() {
         RunConfig run = ConfigLoader.load(config, overrides);
+        if (dryRun) {
+            return dryRun(run, spec.commandLine().getOut());
+        }
         boolean terminal = System.console() != null;
         Trainer trainer = new Trainer(run, quiet ? null : spec.commandLine().getErr(), terminal);
         if (resume) {
@@ -60,5 +69,13 @@ final class TrainCommand implements Callable<Integer> {
             trainer.stopOn(signals.request()).fit();
         }
         return 0;
+    }
+
+    /** {@code --dry-run} and {@code inspect CONFIG}: the report, and exit code 2 when a step would not fit. */
+    static int dryRun(RunConfig run, java.io.PrintWriter out) {
+        ConfigReport report = ConfigReport.of(run);
+        out.print(report.text());
+        out.flush();
+        return report.fits() ? 0 : 2;
     }
 }

@@ -62,6 +62,10 @@ class BadInputTest {
                         "error: train.steps: 99999999999 is out of range; at most 2147483647"),
                 Arguments.of(train("a", "--set", "train.batch_size=1000000000"),
                         "error: train.batch_size * model.context = 1000000000 * 16"),
+                // Sizes whose step cannot fit anywhere: refused by the memory estimate before anything is built.
+                Arguments.of(train("a", "--set", "model.d_model=1000000"), "error: this run needs about "),
+                Arguments.of(train("a", "--set", "model.context=100000"), "error: this run needs about "),
+                Arguments.of(train("a", "--set", "model.layers=1000000"), "error: this run needs about "),
                 Arguments.of(List.of("train", dir.resolve("twice.yaml").toString()),
                         "error: " + dir.resolve("twice.yaml") + ": duplicate key 'train.lr' at line 5"),
                 Arguments.of(List.of("train", "--bogus"), "error: Unknown option: '--bogus'"),
@@ -83,6 +87,12 @@ class BadInputTest {
         assertEquals(2, bad.code(), bad.err());
         assertEquals(1, bad.err().lines().count(), "one line:\n" + bad.err());
         assertTrue(bad.err().startsWith(expected), bad.err());
+        if (expected.startsWith("error: this run needs")) {
+            String sizes = String.join(" ", args);
+            String key = sizes.contains("d_model=1000000") ? "model.d_model" : sizes.contains("context=100000")
+                    ? "model.context" : "model.layers";
+            assertTrue(bad.err().contains(key), "names " + key + ": " + bad.err());
+        }
         if (expected.matches("error: (Unknown|Missing|Invalid) .*")) {
             assertTrue(bad.err().strip().endsWith(" --help)"), "a pointer to the help instead of usage: " + bad.err());
         }
@@ -105,6 +115,59 @@ class BadInputTest {
         assertTrue(other.err().startsWith("error: " + dir.resolve("other") + " already has another run's checkpoints"),
                 other.err());
         assertEquals(before, hashes(source));
+    }
+
+    @Test
+    void aDryRunReportsTheEstimateWithoutTraining() {
+        Outcome fits = run(train("dry", "--dry-run"));
+        assertEquals(0, fits.code(), fits.err());
+        assertTrue(fits.out().contains("parameters: "), fits.out());
+        assertTrue(fits.out().matches("(?s).*available: .* on cpu\\(\\): fits.*"), fits.out());
+        Outcome huge = run(train("dry", "--dry-run", "--set", "model.layers=1000000"));
+        assertEquals(2, huge.code());
+        assertTrue(huge.out().contains("does not fit; reduce "), huge.out());
+        Outcome inspect = run(List.of("inspect", CONFIG, "--set", "train.device=cpu", "--set", "model.layers=1000000"));
+        assertEquals(2, inspect.code());
+        assertTrue(inspect.out().contains("1000000 layers") && inspect.out().contains("does not fit; reduce "), inspect.out());
+        assertFalse(Files.exists(dir.resolve("dry")), "a dry run creates nothing");
+    }
+
+    @Test
+    void evalAtAContextTooLargeForMemoryReportsItNotAvailable() {
+        assertEquals(0, run(train("alibi", "-q", "--set", "model.positional=alibi")).code());
+        Outcome eval = run(List.of("eval", dir.resolve("alibi").toString(), "--contexts", "16,100000", "--device", "cpu",
+                "--batches", "1"));
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("needs about"), eval.out());
+    }
+
+    @Test
+    void aNewRunIntoADirectoryWithOnlyBestIsRefused() throws IOException {
+        Path run = dir.resolve("bestonly");
+        assertEquals(0, run(train("bestonly", "-q")).code());
+        // What a kill while the first step checkpoint was written leaves: best/ and no step checkpoint.
+        for (Path step : CheckpointsOf.steps(run)) {
+            try (Stream<Path> files = Files.walk(step)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        assertTrue(Files.isDirectory(run.resolve("checkpoints/best")));
+        Map<String, String> before = hashes(run);
+        Outcome again = run(train("bestonly", "-q"));
+        assertEquals(2, again.code());
+        assertTrue(again.err().startsWith("error: " + run + " already has checkpoints"), again.err());
+        assertEquals(before, hashes(run));
+    }
+
+    /** Step checkpoint directories of a run. */
+    private static final class CheckpointsOf {
+        static List<Path> steps(Path run) throws IOException {
+            try (Stream<Path> entries = Files.list(run.resolve("checkpoints"))) {
+                return entries.filter(p -> p.getFileName().toString().startsWith("step-")).toList();
+            }
+        }
     }
 
     @Test

@@ -22,12 +22,12 @@ import java.util.List;
 /**
  * Runs a sweep one run after another in this process, skipping runs that are already complete
  * (their {@code done.json} exists and their config is the one planned), so an interrupted sweep
- * continues where it stopped (a run cut short resumes from its newest step checkpoint, if it
- * left one); then measures extrapolation and writes the results.
+ * continues where it stopped (a run cut short resumes from its newest complete checkpoint,
+ * {@code best/} included, if it left one); then measures extrapolation and writes the results.
  */
 public final class Ablation {
 
-    /** Trains one run to completion; the default is {@link Trainer#fit}, resuming a run that left a step checkpoint. */
+    /** Trains one run to completion; the default is {@link Trainer#fit}, resuming a run that left a checkpoint. */
     @FunctionalInterface
     public interface Training {
         void train(RunConfig config);
@@ -46,7 +46,7 @@ public final class Ablation {
         this.console = console;
         this.training = config -> {
             Trainer trainer = new Trainer(config, console, interactive).stopOn(stop);
-            if (!CheckpointDirectory.stepDirectories(config.runDir().resolve("checkpoints")).isEmpty()) {
+            if (CheckpointDirectory.hasCheckpoints(config.runDir().resolve("checkpoints"))) {
                 trainer.from(RunStart.resume(config.runDir()));
             }
             trainer.fit();

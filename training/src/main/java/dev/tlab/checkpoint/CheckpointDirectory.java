@@ -112,6 +112,11 @@ public final class CheckpointDirectory {
         return stepDirectories(checkpointsDir).stream().filter(p -> problem(p, false) == null).toList();
     }
 
+    /** Whether a run's checkpoints directory holds any checkpoint, {@code best/} included, complete or not. */
+    public static boolean hasCheckpoints(Path checkpointsDir) {
+        return !stepDirectories(checkpointsDir).isEmpty() || Files.isDirectory(checkpointsDir.resolve(BEST));
+    }
+
     /** Every {@code step-NNNNNN} directory, complete or not, oldest first. */
     public static List<Path> stepDirectories(Path checkpointsDir) {
         if (!Files.isDirectory(checkpointsDir)) {

@@ -3,6 +3,8 @@ package dev.tlab.eval;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.tlab.memory.AvailableMemory;
+import dev.tlab.memory.MemoryEstimate;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
@@ -73,7 +75,7 @@ public final class ContextEval {
             ParameterStore ps = new ParameterStore(manager, false);
             List<ContextLoss> results = new ArrayList<>();
             for (int context : contexts) {
-                String reason = unavailable(model, context, val.length);
+                String reason = unavailable(model, context, val.length, config.train().batchSize(), device);
                 if (reason != null) {
                     results.add(new ContextLoss(context, Double.NaN, reason));
                     continue;
@@ -96,13 +98,20 @@ public final class ContextEval {
         }
     }
 
-    private static String unavailable(DecoderLM model, int context, int valTokens) {
+    private static String unavailable(DecoderLM model, int context, int valTokens, int batch, Device device) {
         if (context > model.maxLength()) {
             return "learned positions have a table of " + model.maxLength() + " rows (model.context); context "
                     + context + " would need rows up to position " + (context - 1);
         }
         if (context + 1 > valTokens) {
             return "the validation split has only " + valTokens + " tokens, fewer than context + 1 = " + (context + 1);
+        }
+        MemoryEstimate needed = MemoryEstimate.forward(model.config(), batch, context);
+        double available = AvailableMemory.bytes(device);
+        if (needed.totalBytes() > available) {
+            return "a batch of " + batch + " windows of " + context + " tokens needs about "
+                    + MemoryEstimate.bytes(needed.totalBytes()) + " but " + MemoryEstimate.bytes(available)
+                    + " is available on " + device;
         }
         return null;
     }

@@ -8,6 +8,8 @@ import dev.tlab.data.CharTokenizer;
 import dev.tlab.data.Corpus;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.data.TokenSplits;
+import dev.tlab.memory.AvailableMemory;
+import dev.tlab.models.ModelConfig;
 
 /** Builds the task a run config asks for, with its data, tokenizer and model. */
 public final class Tasks {
@@ -38,14 +40,14 @@ public final class Tasks {
                 TokenSplits splits = TokenSplits.split(tokenizer.encode(text), data.valFraction());
                 splits.requireWindow(model.context(), data.path().toString());
                 if (!masked) {
-                    return new LanguageModelTask(model.forVocabulary(tokenizer.vocabSize()), tokenizer, splits,
+                    return new LanguageModelTask(fitting(run, tokenizer.vocabSize(), manager), tokenizer, splits,
                             train.batchSize(), train.seed(), run.sample(), manager);
                 }
                 if (text.indexOf(MaskedLmTask.MASK) >= 0) {
                     throw new ConfigException(data.path() + " contains the mask character U+2588, which mlm reserves");
                 }
                 CharTokenizer withMask = MaskedLmTask.withMask(tokenizer);
-                return new MaskedLmTask(model.forVocabulary(withMask.vocabSize()), withMask, splits, train.batchSize(),
+                return new MaskedLmTask(fitting(run, withMask.vocabSize(), manager), withMask, splits, train.batchSize(),
                         data.maskFraction(), train.seed(), manager);
             }
             default -> {
@@ -53,10 +55,28 @@ public final class Tasks {
                 var trainProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed());
                 var valProblems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), train.seed() + 1);
                 int vocab = trainProblems.tokenizer().vocabSize();
-                return new Seq2SeqTask(model.forVocabulary(vocab), trainProblems, valProblems, train.batchSize(),
+                return new Seq2SeqTask(fitting(run, vocab, manager), trainProblems, valProblems, train.batchSize(),
                         EXACT_MATCH_PROBLEMS, run.sample(), manager);
             }
         }
+    }
+
+    /** The model {@link #create} would build, its vocabulary read from the data, with nothing built or allocated. */
+    public static ModelConfig plannedModel(RunConfig run) {
+        var data = run.data();
+        return switch (data.task()) {
+            case LM -> run.model().forVocabulary(CharTokenizer.fit(Corpus.read(data.path())).vocabSize());
+            case MLM -> run.model().forVocabulary(MaskedLmTask.withMask(CharTokenizer.fit(Corpus.read(data.path()))).vocabSize());
+            default -> run.model().forVocabulary(
+                    new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), run.train().seed()).tokenizer().vocabSize());
+        };
+    }
+
+    /** The run's model for {@code vocabSize} tokens, refused before it is built if its step cannot fit in memory. */
+    private static ModelConfig fitting(RunConfig run, int vocabSize, NDManager manager) {
+        ModelConfig model = run.model().forVocabulary(vocabSize);
+        AvailableMemory.require(model, run.train(), manager.getDevice());
+        return model;
     }
 
     /** The corpus characters of an mlm vocabulary: the mask token is always last. */

@@ -2,6 +2,7 @@ package dev.tlab.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.tlab.checkpoint.CheckpointDirectory;
@@ -10,6 +11,8 @@ import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
+import dev.tlab.memory.AvailableMemory;
+import dev.tlab.memory.MemoryEstimate;
 import dev.tlab.metrics.RunSummary;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.optim.AdamW;
@@ -50,6 +53,7 @@ public final class Trainer {
     private RunStart origin = RunStart.scratch();
     private StopRequest stop = new StopRequest();
     private Profiler profiler;
+    private MemoryEstimate estimate;
 
     /** What a finished run reports; {@code tokensPerStep} is the training tokens one step consumes. */
     public record Result(
@@ -103,6 +107,7 @@ public final class Trainer {
         try (NDManager manager = NDManager.newBaseManager(device); Listeners listeners = new Listeners()) {
             refuseToOverwrite(runDir);
             Task task = Tasks.create(config, manager, origin.baseVocabulary());
+            estimate = MemoryEstimate.of(task.model().config(), train);
             Map<String, Parameter> parameters = task.model().namedParameters();
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
             // A checkpoint that does not fit is refused before the start-up lines; its notes follow them.
@@ -126,6 +131,8 @@ public final class Trainer {
                     end.trainTokensPerSecond(), end.wallSeconds()).write(runDir);
             return new Result(runDir, task.model().config(), train.steps(), end.tokensPerStep(), end.trainLoss(),
                     end.last().valLoss(), end.trainTokensPerSecond(), ends.samples().samples(), end.last().metrics());
+        } catch (EngineException e) {
+            throw AvailableMemory.explain(e, estimate, device);
         }
     }
 
@@ -234,24 +241,24 @@ public final class Trainer {
     /**
      * A new run (from scratch or a fine-tune) must not replace another run's checkpoints, metrics and
      * summary, least of all those of the run it fine-tunes from; only a resume continues a run in place.
-     * A fresh run may still start over a run cut short before its first step checkpoint (an
-     * interrupted ablation run does), so for it only step checkpoints count.
+     * Any checkpoint counts, {@code best/} alone included (a run with {@code checkpoint.every = 0}
+     * leaves only that).
      */
     private void refuseToOverwrite(Path runDir) {
         Path checkpoints = runDir.resolve("checkpoints");
-        boolean hasSteps = !CheckpointDirectory.stepDirectories(checkpoints).isEmpty();
         if (origin.isResume()) {
             return;
         }
+        boolean taken = CheckpointDirectory.hasCheckpoints(checkpoints);
         if (origin.isScratch()) {
-            if (hasSteps) {
+            if (taken) {
                 throw new ConfigException(runDir + " already has checkpoints; continue it with `tlab resume " + runDir
                         + "` (or `tlab train CONFIG --resume`), or train into a new run with --set name=NEW");
             }
             return;
         }
         boolean source = origin.checkpoint().toAbsolutePath().normalize().startsWith(runDir.toAbsolutePath().normalize());
-        if (!source && !hasSteps && !Files.isDirectory(checkpoints.resolve(CheckpointDirectory.BEST))) {
+        if (!source && !taken) {
             return;
         }
         throw new ConfigException(runDir + (source ? " is the run fine-tuned from (" + origin.checkpoint() + ")"

@@ -1,0 +1,97 @@
+package dev.tlab.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.engine.EngineException;
+import dev.tlab.config.ConfigException;
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.models.ModelConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MemoryEstimateTest {
+
+    private static RunConfig config(String... sets) {
+        List<String> all = new ArrayList<>(List.of("model.layers=2", "model.d_model=64", "model.heads=4",
+                "model.context=32", "train.batch_size=4", "train.device=cpu"));
+        all.addAll(List.of(sets));
+        return ConfigLoader.parse("name: t\n", "test", Path.of("."), "t", all);
+    }
+
+    private static MemoryEstimate estimate(String... sets) {
+        RunConfig run = config(sets);
+        return MemoryEstimate.of(run.model().forVocabulary(65), run.train());
+    }
+
+    @Test
+    void countsTheModelsParameters() {
+        RunConfig run = config();
+        ModelConfig model = run.model().forVocabulary(65);
+        assertEquals(model.parameterCount(), estimate().parameters());
+        // fp32: weights, gradients and their packed copy, then two moments: 20 bytes a parameter.
+        assertEquals(20 * model.parameterCount(), estimate().weightBytes() + estimate().optimizerBytes());
+    }
+
+    @Test
+    void scalesWithTheMicroBatchNotWithGradientAccumulation() {
+        MemoryEstimate one = estimate();
+        MemoryEstimate twice = estimate("train.batch_size=8");
+        assertEquals(2 * one.activationBytes() - one.activationBytes(), twice.activationBytes() - one.activationBytes(),
+                one.activationBytes());
+        assertEquals(2 * one.attentionBytes(), twice.attentionBytes(), 1e-6 * one.attentionBytes());
+        assertEquals(one.totalBytes(), estimate("train.grad_accum=8").totalBytes());
+        // Attention scores grow with the square of the context.
+        assertEquals(4 * one.attentionBytes(), estimate("model.context=64").attentionBytes(), 1e-6 * one.attentionBytes());
+    }
+
+    @Test
+    void hugeSizesGiveHugeFiniteEstimatesNamingTheirKeys() {
+        MemoryEstimate wide = estimate("model.d_model=1000000");
+        assertTrue(wide.totalBytes() > 1e14 && Double.isFinite(wide.totalBytes()));
+        assertTrue(wide.drivers().contains("model.d_model"), wide.drivers());
+        MemoryEstimate deep = estimate("model.layers=1000000");
+        assertTrue(deep.totalBytes() > 1e12, deep.describe());
+        assertTrue(deep.drivers().contains("model.layers"), deep.drivers());
+        MemoryEstimate longContext = estimate("model.context=100000");
+        assertTrue(longContext.drivers().contains("model.context"), longContext.drivers());
+        MemoryEstimate widest = estimate("model.d_model=2147483644", "model.d_ff=2147483647");
+        assertTrue(Double.isFinite(widest.totalBytes()) && widest.totalBytes() > 1e20, widest.describe());
+    }
+
+    @Test
+    void refusesAConfigThatCannotFitAndPassesOneThatCan() {
+        RunConfig tiny = config();
+        assertTrue(AvailableMemory.require(tiny.model().forVocabulary(65), tiny.train(), Device.cpu()).totalBytes() > 0);
+        RunConfig huge = config("model.layers=1000000");
+        ConfigException refused = assertThrows(ConfigException.class,
+                () -> AvailableMemory.require(huge.model().forVocabulary(65), huge.train(), Device.cpu()));
+        assertTrue(refused.getMessage().startsWith("this run needs about "), refused.getMessage());
+        assertTrue(refused.getMessage().contains("model.layers"), refused.getMessage());
+    }
+
+    @Test
+    void anAllocationFailureInsideLibtorchBecomesOneNamedError() {
+        EngineException failure = new EngineException("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator:"
+                + " can't allocate memory: you tried to allocate 12000000000000 bytes. Error code 12");
+        RuntimeException named = AvailableMemory.explain(failure, estimate(), Device.cpu());
+        assertTrue(named instanceof ConfigException, named.toString());
+        assertTrue(named.getMessage().startsWith("out of memory on cpu()"), named.getMessage());
+        assertTrue(named.getMessage().contains("the estimate for this run was"), named.getMessage());
+        EngineException other = new EngineException("shape mismatch");
+        assertSame(other, AvailableMemory.explain(other, estimate(), Device.cpu()));
+    }
+
+    @Test
+    void printsSizesInDecimalUnits() {
+        assertEquals("980 B", MemoryEstimate.bytes(980));
+        assertEquals("1.5 GB", MemoryEstimate.bytes(1.5e9));
+        assertEquals("12.0 MB", MemoryEstimate.bytes(12e6));
+    }
+}
