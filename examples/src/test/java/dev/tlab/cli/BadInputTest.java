@@ -50,6 +50,15 @@ class BadInputTest {
         assertEquals(0, trained.code(), trained.err());
         source = dir.resolve("source");
         assertTrue(Files.isDirectory(source.resolve("checkpoints/best")));
+        Files.write(dir.resolve("binary.yaml"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, (byte) 0x80});
+        Files.writeString(dir.resolve("snow.txt"), "hello \u2603 world\n".repeat(100));
+        Path damaged = Files.createDirectories(dir.resolve("damaged/step-000002"));
+        try (Stream<Path> files = Files.list(source.resolve("checkpoints/step-000002"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, damaged.resolve(file.getFileName()));
+            }
+        }
+        Files.writeString(damaged.resolve("state.json"), "{\"format\": 3, \"step\": ");
         Files.writeString(dir.resolve("twice.yaml"), "extends: " + Path.of(CONFIG).toAbsolutePath()
                 + "\ntrain:\n  lr: 0.001\n  steps: 3\n  lr: 0.002\n");
     }
@@ -68,6 +77,13 @@ class BadInputTest {
                 Arguments.of(train("a", "--set", "model.layers=1000000"), "error: this run needs about "),
                 Arguments.of(List.of("train", dir.resolve("twice.yaml").toString()),
                         "error: " + dir.resolve("twice.yaml") + ": duplicate key 'train.lr' at line 5"),
+                Arguments.of(List.of("train", dir.resolve("binary.yaml").toString()),
+                        "error: config file " + dir.resolve("binary.yaml") + " is not UTF-8 text"),
+                Arguments.of(List.of("inspect", dir.resolve("damaged/step-000002").toString()), "error: checkpoint "
+                        + dir.resolve("damaged/step-000002") + " is incomplete: " + dir.resolve("damaged/step-000002/state.json")
+                        + ": damaged checkpoint state, not valid JSON at line 1"),
+                Arguments.of(List.of("eval", "RUN", "--data", dir.resolve("snow.txt").toString(), "--contexts", "8",
+                        "--device", "cpu"), "error: --data " + dir.resolve("snow.txt") + ": character '\u2603' (U+2603)"),
                 Arguments.of(List.of("train", "--bogus"), "error: Unknown option: '--bogus'"),
                 Arguments.of(List.of("train", CONFIG, "--bogus"), "error: Unknown option: '--bogus'"),
                 Arguments.of(List.of("finetune", CONFIG), "error: Missing required option: '--from=CHECKPOINT'"),

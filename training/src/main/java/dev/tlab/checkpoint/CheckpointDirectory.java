@@ -236,6 +236,10 @@ public final class CheckpointDirectory {
         CheckpointState state;
         try {
             state = JSON.readValue(file.toFile(), CheckpointState.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var where = e.getLocation();
+            throw new ConfigException(file + ": damaged checkpoint state, not valid JSON"
+                    + (where == null ? "" : " at line " + where.getLineNr()) + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read checkpoint state (" + e.getMessage() + ")", e);
         }

@@ -121,6 +121,9 @@ public final class ConfigLoader {
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException((referrer == null ? "" : referrer + ": extends: ") + "config file " + file
+                    + " is not UTF-8 text; a run config is YAML");
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }

@@ -74,6 +74,6 @@ public final class CharTokenizer {
     }
 
     private static String printable(char c) {
-        return Character.isISOControl(c) ? String.format("U+%04X", (int) c) : "'" + c + "'";
+        return Character.isISOControl(c) ? String.format("U+%04X", (int) c) : String.format("'%c' (U+%04X)", c, (int) c);
     }
 }

@@ -61,7 +61,9 @@ public final class ContextEval {
                 throw new ConfigException("--contexts: each context must be >= 1, got " + context);
             }
         }
-        try (TrainedModel trained = TrainedModel.load(run, device, say);
+        // Which checkpoint is used is said once the data is known to fit it, so bad data stays one line.
+        List<String> notes = new ArrayList<>();
+        try (TrainedModel trained = TrainedModel.load(run, device, notes::add);
                 NDManager manager = NDManager.newBaseManager(device)) {
             RunConfig config = trained.config();
             if (config.data().task() != DataTask.LM) {
@@ -69,7 +71,19 @@ public final class ContextEval {
                         + run + " was trained with data.task = " + config.data().task());
             }
             CharTokenizer tokenizer = new CharTokenizer(trained.state().vocab());
-            int[] val = TokenSplits.split(tokenizer.encode(Corpus.read(data == null ? config.data().path() : data.toAbsolutePath())), config.data().valFraction()).val();
+            Path text = data == null ? config.data().path() : data.toAbsolutePath();
+            if (data != null && !java.nio.file.Files.isRegularFile(text)) {
+                throw new ConfigException("--data: file not found: " + data);
+            }
+            String corpus = Corpus.read(text);
+            int[] val;
+            try {
+                val = TokenSplits.split(tokenizer.encode(corpus), config.data().valFraction()).val();
+            } catch (ConfigException e) {
+                throw new ConfigException((data == null ? "data.path " : "--data ") + text + ": " + e.getMessage()
+                        + " of " + run + "'s checkpoint", e);
+            }
+            notes.forEach(say);
             int n = batches > 0 ? batches : config.train().evalBatches();
             DecoderLM model = trained.decoder();
             ParameterStore ps = new ParameterStore(manager, false);
