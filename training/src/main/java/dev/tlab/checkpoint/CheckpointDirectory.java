@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tlab.checkpoint.CheckpointState.FileDigest;
 import dev.tlab.config.ConfigException;
+import dev.tlab.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ public final class CheckpointDirectory {
      * @param state everything but the manifest, which is filled in here
      */
     public static Path write(Path checkpointsDir, String name, Map<String, NDArray> weights,
-            Map<String, NDArray> moments, CheckpointState state) {
+            Map<String, NDArray> moments, CheckpointState state, Tokenizer tokenizer) {
         Path target = checkpointsDir.resolve(name);
         try {
             Path tmp = DurableFiles.freshTemp(target);
@@ -73,6 +74,14 @@ public final class CheckpointDirectory {
                     out -> SafeTensors.write(out, weights, metadata)));
             files.put(OPTIMIZER_FILE, DurableFiles.writeSynced(tmp.resolve(OPTIMIZER_FILE),
                     out -> SafeTensors.write(out, moments, metadata)));
+            // A BPE tokenizer travels with the weights; the manifest covers it like the tensors.
+            Path scratch = Files.createDirectories(tmp.resolve(".tokenizer"));
+            tokenizer.save(scratch);
+            Path saved = scratch.resolve(Tokenizer.FILE);
+            if (Files.isRegularFile(saved)) {
+                files.put(Tokenizer.FILE, DurableFiles.writeSynced(tmp.resolve(Tokenizer.FILE), out -> Files.copy(saved, out)));
+            }
+            DurableFiles.deleteTree(scratch);
             CheckpointState complete = state.withFiles(files);
             DurableFiles.writeSynced(tmp.resolve(STATE_FILE), out -> JSON.writeValue(out, complete));
             DurableFiles.publish(tmp, target);
@@ -246,12 +255,18 @@ public final class CheckpointDirectory {
         if (state.formatVersion() == CheckpointState.YAML_CONFIG_VERSION && state.config() != null
                 && state.config().isTextual()) {
             state = state.withConfig(yamlTree(file, state.config().asText()));
-        } else if (state.formatVersion() != CheckpointState.FORMAT_VERSION) {
+        } else if (state.formatVersion() < CheckpointState.YAML_CONFIG_VERSION
+                || state.formatVersion() > CheckpointState.FORMAT_VERSION) {
             throw new ConfigException(file + ": checkpoint format " + state.formatVersion() + ", this tlab reads "
-                    + CheckpointState.YAML_CONFIG_VERSION + " and " + CheckpointState.FORMAT_VERSION);
+                    + CheckpointState.YAML_CONFIG_VERSION + " to " + CheckpointState.FORMAT_VERSION);
         }
         if (state.config() == null || !state.config().isObject()) {
             throw new ConfigException(file + ": config: expected the run's config, got " + state.config());
+        }
+        state = state.upgraded();
+        if (state.tokenizer() == null) {
+            throw new ConfigException(file + ": tokenizer: missing; a format " + state.formatVersion()
+                    + " checkpoint names the tokenizer its ids belong to");
         }
         return state;
     }

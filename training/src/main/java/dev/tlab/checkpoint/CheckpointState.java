@@ -1,5 +1,6 @@
 package dev.tlab.checkpoint;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 
@@ -25,7 +26,9 @@ import java.util.Map;
  * @param bestValStep the step of {@code bestValLoss} (0 if none)
  * @param lossScale fp16 dynamic loss scale (0 when training in fp32)
  * @param lossScaleGoodSteps fp16 steps since the loss scale last changed
- * @param vocab the character tokenizer's vocabulary, in id order
+ * @param vocab format 3 and older: the character vocabulary as one string of UTF-16 units (read, never written)
+ * @param vocabulary the character tokenizer's code points in id order (null for other tokenizers)
+ * @param tokenizer which tokenizer made the ids (format 4; a {@code tokenizer.json} beside this file for bpe and hf)
  * @param config the resolved run config as a tree ({@code RunConfig.tree()}); format 2 stored it as YAML
  *     text, which {@link CheckpointDirectory#readState} turns into the tree
  * @param tlabVersion tlab version that wrote it
@@ -45,27 +48,56 @@ public record CheckpointState(
         long bestValStep,
         double lossScale,
         int lossScaleGoodSteps,
-        String vocab,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String vocab,
+        int[] vocabulary,
+        TokenizerInfo tokenizer,
         JsonNode config,
         String tlabVersion,
         String djlVersion,
         String parent,
         Map<String, FileDigest> files) {
 
-    public static final int FORMAT_VERSION = 3;
-    /** The format before this one, still read: the same but for {@code config}, a YAML string. */
+    public static final int FORMAT_VERSION = 4;
+    /** Format 3, still read: the character vocabulary in {@code vocab}, no {@code tokenizer}. */
+    public static final int STRING_VOCABULARY_VERSION = 3;
+    /** Format 2, still read: as 3, but {@code config} is a YAML string. */
     public static final int YAML_CONFIG_VERSION = 2;
+
+    /**
+     * The tokenizer a checkpoint's ids belong to: its {@code data.tokenizer} kind, its fingerprint
+     * (see {@link dev.tlab.tokenize.Tokenizer#fingerprint}) and its size.
+     */
+    public record TokenizerInfo(String kind, String fingerprint, int vocabSize) {
+
+        public static TokenizerInfo of(dev.tlab.tokenize.Tokenizer tokenizer) {
+            return new TokenizerInfo(tokenizer.kind(), tokenizer.fingerprint(), tokenizer.vocabSize());
+        }
+    }
+
+    /** A format 2 or 3 state read as format 4: each UTF-16 unit of {@code vocab} was one row. */
+    public CheckpointState upgraded() {
+        if (vocabulary != null || vocab == null) {
+            return this;
+        }
+        int[] rows = vocab.chars().toArray();
+        var info = TokenizerInfo.of(new dev.tlab.tokenize.CharTokenizer(rows));
+        return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
+                bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, null, rows, info, config, tlabVersion, djlVersion,
+                parent, files);
+    }
 
     /** Size and SHA-256 (lowercase hex) of one file. */
     public record FileDigest(long bytes, String sha256) {}
 
     public CheckpointState withConfig(JsonNode tree) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
-                bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, tree, tlabVersion, djlVersion, parent, files);
+                bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, tree, tlabVersion, djlVersion,
+                parent, files);
     }
 
     public CheckpointState withFiles(Map<String, FileDigest> digests) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
-                bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, config, tlabVersion, djlVersion, parent, digests);
+                bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, config, tlabVersion, djlVersion,
+                parent, digests);
     }
 }

@@ -38,27 +38,39 @@ public final class Compatibility {
         return out;
     }
 
-    /** Null when equal; otherwise which characters differ, for a message. */
-    public static String vocabulary(String saved, String now) {
-        if (saved.equals(now)) {
+    /** Null when equal; otherwise which characters (code points) differ, for a message. */
+    public static String vocabulary(int[] saved, int[] now) {
+        if (java.util.Arrays.equals(saved, now)) {
             return null;
         }
-        StringBuilder added = new StringBuilder();
-        now.chars().filter(c -> saved.indexOf(c) < 0).forEach(c -> added.append((char) c));
-        StringBuilder missing = new StringBuilder();
-        saved.chars().filter(c -> now.indexOf(c) < 0).forEach(c -> missing.append((char) c));
+        java.util.Set<Integer> inSaved = java.util.Arrays.stream(saved).boxed().collect(java.util.stream.Collectors.toSet());
+        java.util.Set<Integer> inNow = java.util.Arrays.stream(now).boxed().collect(java.util.stream.Collectors.toSet());
+        int[] added = java.util.Arrays.stream(now).filter(c -> !inSaved.contains(c)).toArray();
+        int[] missing = java.util.Arrays.stream(saved).filter(c -> !inNow.contains(c)).toArray();
         List<String> parts = new ArrayList<>();
-        if (!added.isEmpty()) {
-            parts.add("the data has " + added.length() + " characters the checkpoint lacks: " + printable(added.toString()));
+        if (added.length > 0) {
+            parts.add("the data has " + added.length + " characters the checkpoint lacks: " + printable(added));
         }
-        if (!missing.isEmpty()) {
-            parts.add("the checkpoint has " + missing.length() + " characters the new vocabulary lacks: "
-                    + printable(missing.toString()));
+        if (missing.length > 0) {
+            parts.add("the checkpoint has " + missing.length + " characters the new vocabulary lacks: " + printable(missing));
         }
         if (parts.isEmpty()) {
             parts.add("the same characters in a different order");
         }
-        return "vocabulary (checkpoint " + saved.length() + " tokens, now " + now.length() + "): " + String.join("; ", parts);
+        return "vocabulary (checkpoint " + saved.length + " tokens, now " + now.length + "): " + String.join("; ", parts);
+    }
+
+    /** Null when the checkpoint's ids came from {@code now}; otherwise both tokenizers, named. */
+    public static String tokenizer(CheckpointState.TokenizerInfo saved, dev.tlab.tokenize.Tokenizer now) {
+        if (saved.kind().equals(now.kind()) && saved.fingerprint().equals(now.fingerprint())) {
+            return null;
+        }
+        return "tokenizer (checkpoint " + describe(saved.kind(), saved.vocabSize(), saved.fingerprint()) + ", now "
+                + describe(now.kind(), now.vocabSize(), now.fingerprint()) + ")";
+    }
+
+    private static String describe(String kind, int size, String fingerprint) {
+        return kind + " with " + size + " tokens, fingerprint " + fingerprint.substring(0, Math.min(12, fingerprint.length()));
     }
 
     /**
@@ -83,11 +95,13 @@ public final class Compatibility {
         return out;
     }
 
-    /** Characters as {@code 'x'}, with control characters as {@code U+000A}. */
-    public static String printable(String chars) {
+    /** Code points as a message lists them: whitespace and controls by number. */
+    public static String printable(int[] symbols) {
         List<String> out = new ArrayList<>();
-        for (char c : chars.toCharArray()) {
-            out.add(Character.isISOControl(c) || Character.isWhitespace(c) ? String.format("U+%04X", (int) c) : "'" + c + "'");
+        for (int c : symbols) {
+            out.add(Character.isISOControl(c) || Character.isWhitespace(c) || !Character.isValidCodePoint(c)
+                    || Character.isSurrogate((char) c) && c <= 0xFFFF ? String.format("U+%04X", c)
+                    : "'" + new String(Character.toChars(c)) + "'");
         }
         return String.join(" ", out);
     }

@@ -9,6 +9,8 @@ import dev.tlab.train.StepSeeds;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.tlab.tokenize.CharTokenizer;
+import dev.tlab.tokenize.Tokenizer;
 
 /**
  * The checkpoints of one run: {@code step-NNNNNN/} every {@code checkpoint.every} steps and at
@@ -20,7 +22,7 @@ public final class RunCheckpoints {
 
     private final Path dir;
     private final RunConfig config;
-    private final String vocabulary;
+    private final Tokenizer tokenizer;
     private final Map<String, Parameter> parameters;
     private final AdamW optimizer;
     private final TrainingPrecision precision;
@@ -30,11 +32,11 @@ public final class RunCheckpoints {
     private long bestValStep;
 
     /** @param precision saved for its loss scale */
-    public RunCheckpoints(RunConfig config, String vocabulary, Map<String, Parameter> parameters, AdamW optimizer,
+    public RunCheckpoints(RunConfig config, Tokenizer tokenizer, Map<String, Parameter> parameters, AdamW optimizer,
             TrainingPrecision precision, RunStart.Progress progress) {
         this.dir = config.runDir().resolve("checkpoints");
         this.config = config;
-        this.vocabulary = vocabulary;
+        this.tokenizer = tokenizer;
         this.parameters = parameters;
         this.optimizer = optimizer;
         this.precision = precision;
@@ -50,13 +52,13 @@ public final class RunCheckpoints {
         if (Double.isNaN(bestValLoss) || loss < bestValLoss) {
             bestValLoss = loss;
             bestValStep = step;
-            CheckpointDirectory.write(dir, CheckpointDirectory.BEST, weights(), moments(), state(step, tokensSeen));
+            CheckpointDirectory.write(dir, CheckpointDirectory.BEST, weights(), moments(), state(step, tokensSeen), tokenizer);
         }
     }
 
     /** Writes {@code step-NNNNNN/} and deletes what {@code checkpoint.keep} no longer keeps. */
     public Path save(long step, long tokensSeen) {
-        Path written = CheckpointDirectory.write(dir, CheckpointDirectory.stepName(step), weights(), moments(), state(step, tokensSeen));
+        Path written = CheckpointDirectory.write(dir, CheckpointDirectory.stepName(step), weights(), moments(), state(step, tokensSeen), tokenizer);
         CheckpointDirectory.prune(dir, config.checkpoint().keep(), written);
         return written;
     }
@@ -68,8 +70,9 @@ public final class RunCheckpoints {
     private CheckpointState state(long step, long tokensSeen) {
         return new CheckpointState(CheckpointState.FORMAT_VERSION, step, optimizer.stepCount(), tokensSeen,
                 config.train().seed(), StepSeeds.DESCRIPTION, valLoss, bestValLoss, bestValStep,
-                precision.savedScale(), precision.savedGoodSteps(), vocabulary,
-                config.tree(), Versions.tlab(), Versions.djl(), parent, null);
+                precision.savedScale(), precision.savedGoodSteps(), null,
+                tokenizer instanceof CharTokenizer characters ? characters.symbols() : null,
+                CheckpointState.TokenizerInfo.of(tokenizer), config.tree(), Versions.tlab(), Versions.djl(), parent, null);
     }
 
     private Map<String, NDArray> weights() {

@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
+import dev.tlab.tokenize.CharTokenizer;
+import dev.tlab.tokenize.Tokenizer;
+import dev.tlab.tokenize.Tokenizers;
 import dev.tlab.config.FinetuneConfig.VocabPolicy;
 import dev.tlab.config.RunConfig;
 import dev.tlab.models.ModelConfig;
@@ -82,9 +85,13 @@ public final class RunStart {
         return saved;
     }
 
-    /** The vocabulary the task must keep the ids of, or null to fit one to the data. */
-    public String baseVocabulary() {
-        return state == null ? null : state.vocab();
+    /**
+     * The checkpoint's tokenizer, whose ids the task must keep (a character vocabulary may grow by
+     * {@code finetune.vocab: extend}), or null to build one from the config and the data.
+     */
+    public Tokenizer baseTokenizer() {
+        return state == null ? null : Tokenizers.load(state.tokenizer().kind(), state.tokenizer().vocabSize(),
+                state.vocabulary(), checkpoint);
     }
 
     /**
@@ -99,24 +106,27 @@ public final class RunStart {
      * from {@code config} and reads the optimizer state (when resuming or asked to) for AdamW.
      *
      * @param model the config of the model the task built
-     * @param vocabulary the task's vocabulary
+     * @param tokenizer the task's tokenizer
      * @param parameters every parameter by name
      * @param trainable the parameters AdamW will train, by name
      * @param say where notes go (skipped checkpoints, changed settings, added characters)
      * @throws ConfigException listing every difference that makes the checkpoint unusable
      */
-    public Progress load(RunConfig config, ModelConfig model, String vocabulary, Map<String, Parameter> parameters,
+    public Progress load(RunConfig config, ModelConfig model, Tokenizer tokenizer, Map<String, Parameter> parameters,
             Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
         if (mode == Mode.SCRATCH) {
             return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
         List<String> problems = new ArrayList<>(
-                Compatibility.architecture(saved.model().forVocabulary(state.vocab().length()), model));
-        String vocabDiff = Compatibility.vocabulary(state.vocab(), vocabulary);
-        VocabularyRows rows = VocabularyRows.between(state.vocab(), vocabulary);
+                Compatibility.architecture(saved.model().forVocabulary(state.tokenizer().vocabSize()), model));
+        boolean characters = state.vocabulary() != null && tokenizer instanceof CharTokenizer;
+        int[] now = characters ? ((CharTokenizer) tokenizer).symbols() : null;
+        String vocabDiff = characters ? Compatibility.vocabulary(state.vocabulary(), now)
+                : Compatibility.tokenizer(state.tokenizer(), tokenizer);
+        VocabularyRows rows = characters ? VocabularyRows.between(state.vocabulary(), now) : VocabularyRows.IDENTITY;
         boolean extend = mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.EXTEND
-                && !rows.added().isEmpty() && vocabulary.length() == state.vocab().length() + rows.added().size();
+                && rows.added().length > 0 && now.length == state.vocabulary().length + rows.added().length;
         if (vocabDiff != null && !extend) {
             problems.add(vocabDiff + (mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.REJECT
                     ? " (finetune.vocab is reject; set it to extend to add rows for them)" : ""));
@@ -138,10 +148,9 @@ public final class RunStart {
             }
         }
         if (extend) {
-            say.accept("vocabulary: " + rows.added().size() + " new characters ("
-                    + Compatibility.printable(rows.added().stream().map(String::valueOf).reduce("", String::concat))
+            say.accept("vocabulary: " + rows.added().length + " new characters (" + Compatibility.printable(rows.added())
                     + ") get fresh rows in the token table" + (parameters.containsKey("head.weight") ? " and head" : "")
-                    + "; the checkpoint's " + state.vocab().length() + " rows are kept");
+                    + "; the checkpoint's " + state.vocabulary().length + " rows are kept");
         }
         WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
         AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()

@@ -18,45 +18,49 @@ public final class VocabularyRows {
     /** The parameters with one row per token. */
     public static final Set<String> TABLES = Set.of("wte.weight", "head.weight", "head.bias");
 
-    public static final VocabularyRows IDENTITY = new VocabularyRows("", "", new int[0]);
+    public static final VocabularyRows IDENTITY = new VocabularyRows(new int[0], new int[0], new int[0]);
 
-    private final String before;
-    private final String after;
+    private final int[] before;
+    private final int[] after;
     private final int[] source;
 
-    private VocabularyRows(String before, String after, int[] source) {
+    private VocabularyRows(int[] before, int[] after, int[] source) {
         this.before = before;
         this.after = after;
         this.source = source;
     }
 
-    /** Rows for {@code after}'s ids taken from {@code before}'s, matched by character. */
-    public static VocabularyRows between(String before, String after) {
-        if (before.equals(after)) {
+    /** Rows for {@code after}'s ids taken from {@code before}'s, matched by code point. */
+    public static VocabularyRows between(int[] before, int[] after) {
+        if (java.util.Arrays.equals(before, after)) {
             return IDENTITY;
         }
-        int[] source = new int[after.length()];
+        java.util.Map<Integer, Integer> oldId = new java.util.HashMap<>();
+        for (int id = 0; id < before.length; id++) {
+            oldId.put(before[id], id);
+        }
+        int[] source = new int[after.length];
         for (int id = 0; id < source.length; id++) {
-            source[id] = before.indexOf(after.charAt(id));
+            source[id] = oldId.getOrDefault(after[id], -1);
         }
         return new VocabularyRows(before, after, source);
     }
 
-    /** Characters of the new vocabulary that the old one lacks. */
-    public List<Character> added() {
-        List<Character> out = new ArrayList<>();
+    /** Code points of the new vocabulary that the old one lacks. */
+    public int[] added() {
+        List<Integer> out = new ArrayList<>();
         for (int id = 0; id < source.length; id++) {
             if (source[id] < 0) {
-                out.add(after.charAt(id));
+                out.add(after[id]);
             }
         }
-        return out;
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Whether {@code name} is a per-token table whose saved shape this mapping turns into the model's. */
     public boolean applies(String name, Shape saved, Shape model) {
         return this != IDENTITY && TABLES.contains(name) && saved.dimension() == model.dimension()
-                && saved.get(0) == before.length() && model.get(0) == after.length()
+                && saved.get(0) == before.length && model.get(0) == after.length
                 && saved.slice(1).equals(model.slice(1));
     }
 

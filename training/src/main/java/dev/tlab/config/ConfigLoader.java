@@ -46,6 +46,9 @@ public final class ConfigLoader {
      */
     private static final String LEGACY_MODEL_TYPE = "model.type";
 
+    /** The {@code data} keys that name files: relative ones are resolved against the config that sets them. */
+    private static final List<String> PATH_KEYS = List.of("path", "tokenizer_file", "val_path", "cache");
+
     /** A micro-batch's tokens are one Java array; this is the longest the JVM allocates. */
     static final long MAX_BATCH_TOKENS = Integer.MAX_VALUE - 8;
 
@@ -159,9 +162,11 @@ public final class ConfigLoader {
         if (!leaf) {
             layer.remove("name");
         }
-        JsonNode path = layer.path("data").path("path");
-        if (path.isTextual() && dir != null) {
-            ((ObjectNode) layer.get("data")).put("path", resolveData(path.asText(), dir).toString());
+        for (String key : PATH_KEYS) {
+            JsonNode path = layer.path("data").path(key);
+            if (path.isTextual() && !path.asText().isEmpty() && dir != null) {
+                ((ObjectNode) layer.get("data")).put(key, resolveData(path.asText(), dir).toString());
+            }
         }
         merge(merged, layer, "", source);
     }
@@ -348,6 +353,12 @@ public final class ConfigLoader {
                 new DataConfig(
                         resolveData(c.text("data.path"), baseDir),
                         c.text("data.tokenizer"),
+                        c.integer("data.vocab_size"),
+                        optionalPath(c.text("data.tokenizer_file"), baseDir),
+                        parse(() -> DataConfig.Newlines.parse(c.text("data.newlines"))),
+                        c.text("data.text_field"),
+                        optionalPath(c.text("data.val_path"), baseDir),
+                        optionalPath(c.text("data.cache"), baseDir),
                         c.number("data.val_fraction"),
                         task,
                         c.number("data.mask_fraction"),
@@ -386,6 +397,11 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
+    }
+
+    /** An optional path key: empty stays null. */
+    private static Path optionalPath(String path, Path baseDir) {
+        return path.isBlank() ? null : resolveData(path, baseDir);
     }
 
     /** Relative to the config file, falling back to the working directory; absolute when resolved. */

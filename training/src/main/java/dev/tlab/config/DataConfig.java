@@ -1,22 +1,68 @@
 package dev.tlab.config;
 
 import dev.tlab.data.DataTask;
+import dev.tlab.util.EnumNames;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What the model learns and from what. {@code path} (already resolved) is the corpus of the
- * {@code lm} and {@code mlm} tasks; the synthetic seq2seq tasks generate their own problems.
+ * {@code lm} and {@code mlm} tasks: a text file for {@code char}; for the BPE tokenizers also a
+ * directory, a glob or JSON Lines, prepared into token shards. The synthetic seq2seq tasks
+ * generate their own problems.
  *
+ * @param tokenizer char, gpt2, bpe or hf
+ * @param vocabSize tokens a {@code bpe} tokenizer is trained to
+ * @param tokenizerFile the {@code hf} tokenizer's tokenizer.json (null otherwise)
+ * @param newlines whether CRLF and lone CR are read as LF
+ * @param textField the field of a JSON Lines record holding its text
+ * @param valPath a separate validation source, or null for the tail of {@code path}
+ * @param cache where prepared shards go, or null for beside {@code path}
  * @param maskFraction share of positions an {@code mlm} batch hides
  * @param minLength shortest synthetic problem (characters, or digits per number for {@code add})
  * @param maxLength longest synthetic problem
  */
-public record DataConfig(Path path, String tokenizer, double valFraction, DataTask task, double maskFraction,
+public record DataConfig(Path path, String tokenizer, int vocabSize, Path tokenizerFile, Newlines newlines,
+        String textField, Path valPath, Path cache, double valFraction, DataTask task, double maskFraction,
         int minLength, int maxLength) {
 
+    public static final List<String> TOKENIZERS = List.of("char", "gpt2", "bpe", "hf");
+
+    /** A byte-level BPE holds every byte and the end-of-text token before it learns a merge. */
+    public static final int MIN_BPE_VOCABULARY = 257;
+
+    /** How line breaks are read. */
+    public enum Newlines {
+        KEEP, LF;
+
+        public static Newlines parse(String value) {
+            return EnumNames.parse(Newlines.class, "data.newlines", value);
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     public DataConfig {
-        if (!tokenizer.equals("char")) {
-            throw new ConfigException("data.tokenizer: unknown value '" + tokenizer + "'; allowed: char");
+        if (!TOKENIZERS.contains(tokenizer)) {
+            throw new ConfigException("data.tokenizer: unknown value '" + tokenizer + "'; allowed: "
+                    + String.join(", ", TOKENIZERS));
+        }
+        if (tokenizer.equals("bpe") && vocabSize < MIN_BPE_VOCABULARY) {
+            throw new ConfigException("data.vocab_size must be >= " + MIN_BPE_VOCABULARY + " for data.tokenizer = bpe (256 bytes"
+                    + " and the end-of-text token, before any merge), got " + vocabSize);
+        }
+        if (tokenizer.equals("hf") && tokenizerFile == null) {
+            throw new ConfigException("data.tokenizer = hf needs data.tokenizer_file: the path of a tokenizer.json");
+        }
+        if (!tokenizer.equals("char") && task != DataTask.LM) {
+            throw new ConfigException("data.tokenizer = " + tokenizer + " needs data.task = lm; " + task
+                    + " trains on characters (data.tokenizer = char)");
+        }
+        if (textField.isBlank()) {
+            throw new ConfigException("data.text_field must name a field of the JSON Lines records, got ''");
         }
         if (!(valFraction > 0 && valFraction < 1)) {
             throw new ConfigException("data.val_fraction must be in (0, 1), got " + valFraction);
@@ -28,5 +74,10 @@ public record DataConfig(Path path, String tokenizer, double valFraction, DataTa
             throw new ConfigException("data.min_length must be >= 1 and data.max_length >= data.min_length, got "
                     + minLength + " and " + maxLength);
         }
+    }
+
+    /** Whether the data goes through prepared token shards (every tokenizer but char). */
+    public boolean prepared() {
+        return !tokenizer.equals("char");
     }
 }

@@ -67,6 +67,12 @@ final class ResolvedConfig {
         data.put("task", d.task().toString());
         data.put("path", d.path().toString());
         data.put("tokenizer", d.tokenizer());
+        data.put("vocab_size", d.vocabSize());
+        data.put("tokenizer_file", d.tokenizerFile() == null ? "" : d.tokenizerFile().toString());
+        data.put("newlines", d.newlines().toString());
+        data.put("text_field", d.textField());
+        data.put("val_path", d.valPath() == null ? "" : d.valPath().toString());
+        data.put("cache", d.cache() == null ? "" : d.cache().toString());
         data.put("val_fraction", d.valFraction());
         data.put("mask_fraction", d.maskFraction());
         data.put("min_length", d.minLength());

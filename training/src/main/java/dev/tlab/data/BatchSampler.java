@@ -8,15 +8,19 @@ import java.util.SplittableRandom;
  */
 public final class BatchSampler implements BatchSource {
 
-    private final int[] tokens;
+    private final TokenSequence tokens;
     private final int batchSize;
     private final int context;
     private final long seed;
 
     public BatchSampler(int[] tokens, int batchSize, int context, long seed) {
-        if (tokens.length < context + 1) {
+        this(TokenSequence.of(tokens), batchSize, context, seed);
+    }
+
+    public BatchSampler(TokenSequence tokens, int batchSize, int context, long seed) {
+        if (tokens.length() < context + 1) {
             throw new IllegalArgumentException(
-                    "need at least " + (context + 1) + " tokens, got " + tokens.length);
+                    "need at least " + (context + 1) + " tokens, got " + tokens.length());
         }
         this.tokens = tokens;
         this.batchSize = batchSize;
@@ -32,12 +36,15 @@ public final class BatchSampler implements BatchSource {
         SplittableRandom random = new SplittableRandom(mix(seed, step, micro));
         long[] inputs = new long[batchSize * context];
         long[] targets = new long[batchSize * context];
-        int starts = tokens.length - context;
+        long starts = tokens.length() - context;
+        int[] window = new int[context + 1];
         for (int row = 0; row < batchSize; row++) {
-            int start = random.nextInt(starts);
+            // nextInt for an int range keeps the draws of runs made before splits could exceed 2^31 tokens.
+            long start = starts <= Integer.MAX_VALUE ? random.nextInt((int) starts) : random.nextLong(starts);
+            tokens.copy(start, window, 0, context + 1);
             for (int t = 0; t < context; t++) {
-                inputs[row * context + t] = tokens[start + t];
-                targets[row * context + t] = tokens[start + t + 1];
+                inputs[row * context + t] = window[t];
+                targets[row * context + t] = window[t + 1];
             }
         }
         return new Batch(inputs, targets, batchSize, context);

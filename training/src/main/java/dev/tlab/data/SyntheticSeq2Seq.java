@@ -1,5 +1,6 @@
 package dev.tlab.data;
 
+import dev.tlab.tokenize.CharTokenizer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 

@@ -12,7 +12,7 @@ import dev.tlab.inference.TrainedModel;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.RunConfig;
 import dev.tlab.data.BatchSampler;
-import dev.tlab.data.CharTokenizer;
+import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.data.Corpus;
 import dev.tlab.data.DataTask;
 import dev.tlab.data.TokenSplits;
@@ -70,7 +70,7 @@ public final class ContextEval {
                 throw new ConfigException("eval at other contexts needs a language model (data.task = lm); "
                         + run + " was trained with data.task = " + config.data().task());
             }
-            CharTokenizer tokenizer = new CharTokenizer(trained.state().vocab());
+            Tokenizer tokenizer = trained.tokenizer();
             Path text = data == null ? config.data().path() : data.toAbsolutePath();
             if (data != null && !java.nio.file.Files.isRegularFile(text)) {
                 throw new ConfigException("--data: file not found: " + data);

@@ -9,7 +9,9 @@ import dev.tlab.checkpoint.WeightLoader;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
-import dev.tlab.data.CharTokenizer;
+import dev.tlab.tokenize.CharTokenizer;
+import dev.tlab.tokenize.Tokenizer;
+import dev.tlab.tokenize.Tokenizers;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.EncoderDecoder;
@@ -29,12 +31,12 @@ public final class TrainedModel implements AutoCloseable {
 
     private final NDManager manager;
     private final TokenModel model;
-    private final CharTokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final CheckpointState state;
     private final RunConfig config;
     private final Path checkpoint;
 
-    private TrainedModel(NDManager manager, TokenModel model, CharTokenizer tokenizer, CheckpointState state,
+    private TrainedModel(NDManager manager, TokenModel model, Tokenizer tokenizer, CheckpointState state,
             RunConfig config, Path checkpoint) {
         this.manager = manager;
         this.model = model;
@@ -63,7 +65,8 @@ public final class TrainedModel implements AutoCloseable {
             throw new ConfigException(checkpoint + " holds an encoder (data.task: mlm), which does not generate;"
                     + " tlab sample takes decoder and encoder_decoder checkpoints");
         }
-        CharTokenizer tokenizer = new CharTokenizer(state.vocab());
+        Tokenizer tokenizer = Tokenizers.load(state.tokenizer().kind(), state.tokenizer().vocabSize(), state.vocabulary(),
+                checkpoint);
         NDManager manager = NDManager.newBaseManager(device);
         try {
             var config = run.model().forVocabulary(tokenizer.vocabSize());
@@ -78,6 +81,11 @@ public final class TrainedModel implements AutoCloseable {
             manager.close();
             throw e;
         }
+    }
+
+    /** The tokenizer the checkpoint's ids belong to. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     public boolean isEncoderDecoder() {
@@ -108,7 +116,7 @@ public final class TrainedModel implements AutoCloseable {
             ids = tokenizer.encode(source);
         } catch (ConfigException e) {
             // The vocabulary after the pad, start and end markers: what a source may hold.
-            String symbols = tokenizer.vocab().substring(SyntheticSeq2Seq.EOS + 1);
+            String symbols = ((CharTokenizer) tokenizer).vocab().substring(SyntheticSeq2Seq.EOS + 1);
             throw new ConfigException("--prompt: " + e.getMessage() + " (" + symbols + ")");
         }
         int context = encoderDecoder.config().context();

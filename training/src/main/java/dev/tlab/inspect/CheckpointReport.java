@@ -38,7 +38,7 @@ public final class CheckpointReport {
         CheckpointState state = CheckpointDirectory.readState(checkpoint);
         RunConfig run = ConfigLoader.fromTree(state.config(), checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(),
                 List.of());
-        ModelConfig model = run.model().forVocabulary(state.vocab().length());
+        ModelConfig model = run.model().forVocabulary(state.tokenizer().vocabSize());
         TrainConfig train = run.train();
         line(out, "checkpoint", checkpoint + " (complete: sizes and SHA-256 match " + CheckpointDirectory.STATE_FILE + ")");
         line(out, "step", String.format(Locale.ROOT, "%,d of %,d (AdamW step %,d) | %,d tokens seen | seed %d",

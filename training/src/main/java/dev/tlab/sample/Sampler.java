@@ -8,7 +8,7 @@ import ai.djl.training.ParameterStore;
 import dev.tlab.attention.KvCache;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.SampleConfig;
-import dev.tlab.data.CharTokenizer;
+import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.models.DecoderLM;
 import java.util.Arrays;
 
@@ -35,10 +35,10 @@ public final class Sampler {
     private final DecoderLM model;
     private final ParameterStore ps;
     private final NDManager manager;
-    private final CharTokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private boolean cached = true;
 
-    public Sampler(DecoderLM model, ParameterStore ps, NDManager manager, CharTokenizer tokenizer) {
+    public Sampler(DecoderLM model, ParameterStore ps, NDManager manager, Tokenizer tokenizer) {
         this.model = model;
         this.ps = ps;
         this.manager = manager;
@@ -97,7 +97,9 @@ public final class Sampler {
                 int id = picker.pick(logits);
                 ids[length++] = id;
                 int before = output.length();
-                output.append(tokenizer.decode(new int[] {id}));
+                // Decoded whole each time: a BPE token may hold part of a character that the next one completes.
+                output.setLength(0);
+                output.append(tokenizer.decode(Arrays.copyOfRange(ids, promptIds.length, length)));
                 if (!stop.isEmpty()) {
                     int at = output.indexOf(stop, Math.max(0, before - stop.length() + 1));
                     if (at >= 0) {

@@ -7,7 +7,9 @@ import ai.djl.training.ParameterStore;
 import dev.tlab.config.SampleConfig;
 import dev.tlab.data.BatchSampler;
 import dev.tlab.data.BatchSource;
-import dev.tlab.data.CharTokenizer;
+import dev.tlab.tokenize.Tokenizer;
+import dev.tlab.data.LmSplits;
+import java.util.Map;
 import dev.tlab.data.TokenSplits;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
@@ -19,13 +21,13 @@ import java.util.Locale;
 public final class LanguageModelTask implements Task {
 
     private final DecoderLM model;
-    private final CharTokenizer tokenizer;
-    private final TokenSplits splits;
+    private final Tokenizer tokenizer;
+    private final LmSplits splits;
     private final BatchSource train;
     private final BatchSampler val;
     private final SampleConfig sample;
 
-    public LanguageModelTask(ModelConfig config, CharTokenizer tokenizer, TokenSplits splits, int batchSize, long seed,
+    public LanguageModelTask(ModelConfig config, Tokenizer tokenizer, LmSplits splits, int batchSize, long seed,
             SampleConfig sample, NDManager manager) {
         this.model = DecoderLM.create(config, manager);
         this.tokenizer = tokenizer;
@@ -56,6 +58,13 @@ public final class LanguageModelTask implements Task {
         return LmLoss.crossEntropy(logits, manager.create(batch.targets(), shape));
     }
 
+    /** Bits per byte of the validation text next to the loss, so tokenizers can be compared. */
+    @Override
+    public Map<String, Double> evalMetrics(ParameterStore ps, NDManager manager, double valLoss) {
+        double bitsPerByte = splits.bitsPerByte(valLoss);
+        return Double.isNaN(bitsPerByte) ? Map.of() : Map.of(VAL_BPB, bitsPerByte);
+    }
+
     @Override
     public long tokensPerMicroBatch() {
         BatchSampler.Batch probe = val.sample(0, 0);
@@ -63,14 +72,14 @@ public final class LanguageModelTask implements Task {
     }
 
     @Override
-    public String vocabulary() {
-        return tokenizer.vocab();
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     @Override
     public String describe() {
-        return String.format(Locale.ROOT, "vocab %d | train %,d / val %,d tokens", tokenizer.vocabSize(),
-                splits.train().length, splits.val().length);
+        return String.format(Locale.ROOT, "%s tokenizer, vocab %,d | train %,d / val %,d tokens", tokenizer.kind(),
+                tokenizer.vocabSize(), splits.train().length(), splits.val().length());
     }
 
     @Override

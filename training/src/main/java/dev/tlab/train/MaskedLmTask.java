@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.tlab.data.CharTokenizer;
+import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.data.MaskedWindows;
 import dev.tlab.data.TokenSplits;
 import dev.tlab.models.Encoder;
@@ -38,7 +38,8 @@ public final class MaskedLmTask implements Task {
 
     /** The corpus vocabulary with the mask token added. */
     public static CharTokenizer withMask(CharTokenizer corpus) {
-        return new CharTokenizer(corpus.vocab() + MASK);
+        return new CharTokenizer(java.util.stream.IntStream.concat(java.util.Arrays.stream(corpus.symbols()),
+                java.util.stream.IntStream.of(MASK)).toArray());
     }
 
     @Override
@@ -69,8 +70,8 @@ public final class MaskedLmTask implements Task {
     }
 
     @Override
-    public String vocabulary() {
-        return tokenizer.vocab();
+    public dev.tlab.tokenize.Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     @Override

@@ -70,7 +70,7 @@ public final class Seq2SeqTask implements Task {
 
     /** The share of fixed validation problems whose greedy answer is exactly right. */
     @Override
-    public Map<String, Double> evalMetrics(ParameterStore ps, NDManager manager) {
+    public Map<String, Double> evalMetrics(ParameterStore ps, NDManager manager, double valLoss) {
         int correct = 0;
         for (int start = 0; start < exactMatchProblems; start += batchSize) {
             Problem[] problems = val.problems(1_000_000 + start, 0, Math.min(batchSize, exactMatchProblems - start));
@@ -101,8 +101,8 @@ public final class Seq2SeqTask implements Task {
     }
 
     @Override
-    public String vocabulary() {
-        return train.tokenizer().vocab();
+    public dev.tlab.tokenize.Tokenizer tokenizer() {
+        return train.tokenizer();
     }
 
     @Override

@@ -20,16 +20,23 @@ public interface Task {
     /** Mean loss of fixed validation batch {@code index}, not recorded. */
     NDArray valLoss(ParameterStore ps, NDManager manager, int index);
 
-    /** Extra figures reported at each evaluation, such as exact-match accuracy. */
-    default Map<String, Double> evalMetrics(ParameterStore ps, NDManager manager) {
+    /** The metric key of bits per byte of validation text. */
+    String VAL_BPB = "val_bpb";
+
+    /**
+     * Extra figures reported at each evaluation, such as exact-match accuracy or bits per byte.
+     *
+     * @param valLoss this evaluation's mean validation loss
+     */
+    default Map<String, Double> evalMetrics(ParameterStore ps, NDManager manager, double valLoss) {
         return Map.of();
     }
 
     /** Tokens one micro-batch feeds the model, for throughput. */
     long tokensPerMicroBatch();
 
-    /** The tokenizer's vocabulary, stored in checkpoints. */
-    String vocabulary();
+    /** The tokenizer its ids come from, stored in checkpoints. */
+    dev.tlab.tokenize.Tokenizer tokenizer();
 
     /** A line for the start-up log: the data and its size. */
     String describe();

@@ -2,13 +2,16 @@ package dev.tlab.train;
 
 import ai.djl.ndarray.NDManager;
 import dev.tlab.config.ConfigException;
+import dev.tlab.config.DataConfig;
 import dev.tlab.config.ModelSettings;
 import dev.tlab.config.RunConfig;
-import dev.tlab.data.CharTokenizer;
+import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.data.Corpus;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.data.TokenSplits;
+import dev.tlab.data.LmSplits;
 import dev.tlab.memory.AvailableMemory;
+import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.models.ModelConfig;
 
 /** Builds the task a run config asks for, with its data, tokenizer and model. */
@@ -24,23 +27,25 @@ public final class Tasks {
     }
 
     /**
-     * @param baseVocab a checkpoint's vocabulary to build on (its ids kept, new characters
-     *     appended), or null to fit the vocabulary to the data
+     * @param base a checkpoint's tokenizer to keep the ids of (a character vocabulary gets the
+     *     data's new characters appended), or null to fit one to the data
      */
-    public static Task create(RunConfig run, NDManager manager, String baseVocab) {
+    public static Task create(RunConfig run, NDManager manager, Tokenizer base) {
         var data = run.data();
         var train = run.train();
         ModelSettings model = run.model();
         switch (data.task()) {
             case LM, MLM -> {
-                String text = Corpus.read(data.path());
+                String text = Corpus.read(data.path(), data.newlines());
                 boolean masked = data.task() == dev.tlab.data.DataTask.MLM;
-                CharTokenizer tokenizer = baseVocab == null ? CharTokenizer.fit(text)
-                        : CharTokenizer.extend(masked ? withoutMask(baseVocab) : baseVocab, text);
+                CharTokenizer tokenizer = base == null ? CharTokenizer.fit(text)
+                        : CharTokenizer.extend(masked ? withoutMask(characters(base, data)) : characters(base, data), text);
                 TokenSplits splits = TokenSplits.split(tokenizer.encode(text), data.valFraction());
                 splits.requireWindow(model.context(), data.path().toString());
                 if (!masked) {
-                    return new LanguageModelTask(fitting(run, tokenizer.vocabSize(), manager), tokenizer, splits,
+                    long valBytes = tokenizer.decode(splits.val()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                    return new LanguageModelTask(fitting(run, tokenizer.vocabSize(), manager), tokenizer,
+                            LmSplits.of(splits, valBytes),
                             train.batchSize(), train.seed(), run.sample(), manager);
                 }
                 if (text.indexOf(MaskedLmTask.MASK) >= 0) {
@@ -65,8 +70,9 @@ public final class Tasks {
     public static ModelConfig plannedModel(RunConfig run) {
         var data = run.data();
         return switch (data.task()) {
-            case LM -> run.model().forVocabulary(CharTokenizer.fit(Corpus.read(data.path())).vocabSize());
-            case MLM -> run.model().forVocabulary(MaskedLmTask.withMask(CharTokenizer.fit(Corpus.read(data.path()))).vocabSize());
+            case LM -> run.model().forVocabulary(CharTokenizer.fit(Corpus.read(data.path(), data.newlines())).vocabSize());
+            case MLM -> run.model().forVocabulary(
+                    MaskedLmTask.withMask(CharTokenizer.fit(Corpus.read(data.path(), data.newlines()))).vocabSize());
             default -> run.model().forVocabulary(
                     new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), run.train().seed()).tokenizer().vocabSize());
         };
@@ -80,7 +86,16 @@ public final class Tasks {
     }
 
     /** The corpus characters of an mlm vocabulary: the mask token is always last. */
-    private static String withoutMask(String vocab) {
-        return vocab.indexOf(MaskedLmTask.MASK) < 0 ? vocab : vocab.replace(String.valueOf(MaskedLmTask.MASK), "");
+    private static int[] withoutMask(int[] symbols) {
+        return java.util.Arrays.stream(symbols).filter(c -> c != MaskedLmTask.MASK).toArray();
+    }
+
+    /** A checkpoint's character vocabulary; a checkpoint of another tokenizer cannot continue as characters. */
+    private static int[] characters(Tokenizer base, DataConfig data) {
+        if (!(base instanceof CharTokenizer characters)) {
+            throw new ConfigException("data.tokenizer = " + data.tokenizer() + " but the checkpoint's ids come from the "
+                    + base.kind() + " tokenizer (" + base.vocabSize() + " tokens); set data.tokenizer = " + base.kind());
+        }
+        return characters.symbols();
     }
 }

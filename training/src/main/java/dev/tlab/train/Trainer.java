@@ -106,13 +106,13 @@ public final class Trainer {
         Engine.getInstance().setRandomSeed((int) train.seed());
         try (NDManager manager = NDManager.newBaseManager(device); Listeners listeners = new Listeners()) {
             refuseToOverwrite(runDir);
-            Task task = Tasks.create(config, manager, origin.baseVocabulary());
+            Task task = Tasks.create(config, manager, origin.baseTokenizer());
             estimate = MemoryEstimate.of(task.model().config(), train);
             Map<String, Parameter> parameters = task.model().namedParameters();
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
             // A checkpoint that does not fit is refused before the start-up lines; its notes follow them.
             List<String> notes = new ArrayList<>();
-            RunStart.Progress progress = origin.load(config, task.model().config(), task.vocabulary(), parameters, trainable,
+            RunStart.Progress progress = origin.load(config, task.model().config(), task.tokenizer(), parameters, trainable,
                     manager, notes::add);
             describe(device, task, parameters, trainable);
             notes.forEach(this::say);
@@ -122,7 +122,7 @@ public final class Trainer {
             precision.restore(progress.lossScale(), progress.lossScaleGoodSteps());
             createRunDir(runDir);
             say("outputs: " + runDir.toAbsolutePath());
-            var checkpoints = new RunCheckpoints(config, task.vocabulary(), parameters, optimizer, precision, progress);
+            var checkpoints = new RunCheckpoints(config, task.tokenizer(), parameters, optimizer, precision, progress);
             Ends ends = addListeners(listeners, task, precision, checkpoints, progress.step(), manager, device);
 
             var step = new TrainingStep(task, precision, optimizer, train, manager, listeners);

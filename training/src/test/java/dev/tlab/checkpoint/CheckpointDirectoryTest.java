@@ -1,5 +1,6 @@
 package dev.tlab.checkpoint;
 
+import dev.tlab.tokenize.CharTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -50,8 +51,9 @@ class CheckpointDirectoryTest {
         Map<String, NDArray> moments = Map.of("m.w", manager.zeros(new Shape(2)),
                 "v.w", manager.zeros(new Shape(2)));
         CheckpointState state = new CheckpointState(CheckpointState.FORMAT_VERSION, step, step, 0, 1, "test", Double.NaN,
-                Double.NaN, 0, 0, 0, "ab", CONFIG.tree(), "test", "test", null, null);
-        return CheckpointDirectory.write(dir, name, weights, moments, state);
+                Double.NaN, 0, 0, 0, null, new int[] {'a', 'b'}, CheckpointState.TokenizerInfo.of(new CharTokenizer("ab")),
+                CONFIG.tree(), "test", "test", null, null);
+        return CheckpointDirectory.write(dir, name, weights, moments, state, new CharTokenizer("ab"));
     }
 
     @Test
@@ -108,7 +110,7 @@ class CheckpointDirectoryTest {
     void theConfigIsSavedAsATreeAndBindsBackToTheRun() throws IOException {
         Path checkpoint = write("step-000001", 1);
         var raw = new ObjectMapper().readTree(checkpoint.resolve(CheckpointDirectory.STATE_FILE).toFile());
-        assertEquals(3, raw.get("formatVersion").asInt());
+        assertEquals(CheckpointState.FORMAT_VERSION, raw.get("formatVersion").asInt());
         assertTrue(raw.get("config").isObject(), raw.get("config").toString());
         CheckpointState state = CheckpointDirectory.readState(checkpoint);
         assertEquals(CONFIG, ConfigLoader.fromTree(state.config(), "state.json", List.of()));
@@ -133,8 +135,8 @@ class CheckpointDirectoryTest {
     void anUnknownFormatIsNamed() throws IOException {
         Path checkpoint = write("step-000001", 1);
         Path stateFile = checkpoint.resolve(CheckpointDirectory.STATE_FILE);
-        Files.writeString(stateFile, Files.readString(stateFile).replace("\"formatVersion\" : 3", "\"formatVersion\" : 9"));
+        Files.writeString(stateFile, Files.readString(stateFile).replace("\"formatVersion\" : 4", "\"formatVersion\" : 9"));
         var e = assertThrows(ConfigException.class, () -> CheckpointDirectory.readState(checkpoint));
-        assertEquals(stateFile + ": checkpoint format 9, this tlab reads 2 and 3", e.getMessage());
+        assertEquals(stateFile + ": checkpoint format 9, this tlab reads 2 to 4", e.getMessage());
     }
 }

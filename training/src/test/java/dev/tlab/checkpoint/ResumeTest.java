@@ -249,7 +249,7 @@ class ResumeTest {
         assertEquals(CheckpointState.FORMAT_VERSION, state.formatVersion());
         assertEquals(12, state.step());
         assertEquals(1337, state.seed());
-        assertEquals(65, state.vocab().length());
+        assertEquals(65, state.vocabulary().length);
         assertEquals(32, state.config().path("model").path("d_model").asInt(), state.config().toString());
         assertEquals("0.36.0", state.djlVersion());
         assertTrue(state.tlabVersion().matches("\\d+\\.\\d+\\.\\d+.*"), state.tlabVersion());

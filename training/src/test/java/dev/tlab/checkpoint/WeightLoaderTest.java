@@ -41,7 +41,7 @@ class WeightLoaderTest {
     private ModelConfig formatTwoModel() {
         CheckpointState state = CheckpointDirectory.readState(CheckpointDirectoryTest.FORMAT_2);
         RunConfig run = ConfigLoader.fromTree(state.config(), "state.json", List.of());
-        return run.model().forVocabulary(state.vocab().length());
+        return run.model().forVocabulary(state.tokenizer().vocabSize());
     }
 
     @Test

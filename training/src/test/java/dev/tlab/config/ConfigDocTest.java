@@ -160,8 +160,8 @@ class ConfigDocTest {
             assertEquals(accepted, documented, row.key() + ": allowed values in docs/CONFIG.md vs the loader");
             enums++;
         }
-        assertEquals(11, enums, "model.ffn, norm_placement, norm, positional, train.device, precision, checkpoint_signal,"
-                + " data.task, tokenizer, finetune.vocab, sample.context_limit");
+        assertEquals(12, enums, "model.ffn, norm_placement, norm, positional, train.device, precision, checkpoint_signal,"
+                + " data.task, tokenizer, newlines, finetune.vocab, sample.context_limit");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tlab.data;
 
+import dev.tlab.tokenize.CharTokenizer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -8,7 +8,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.tlab.config.SampleConfig;
-import dev.tlab.data.CharTokenizer;
+import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.positional.PositionalKind;

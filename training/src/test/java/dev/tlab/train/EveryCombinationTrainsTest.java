@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.ParameterStore;
 import dev.tlab.data.BatchSampler;
-import dev.tlab.data.CharTokenizer;
+import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.data.Corpus;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.models.DecoderLM;

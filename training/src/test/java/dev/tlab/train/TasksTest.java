@@ -62,7 +62,7 @@ class TasksTest {
                 }
             }
             var bad = assertThrows(ConfigException.class, () -> trained.answer("aB", TokenPicker.greedy(), 8, true));
-            assertTrue(bad.getMessage().startsWith("--prompt: character 'B' at index 1"), bad.getMessage());
+            assertTrue(bad.getMessage().startsWith("--prompt: character 'B' (U+0042) at index 1"), bad.getMessage());
             assertThrows(IllegalStateException.class, trained::sampler);
         }
         assertEquals(8, checked);

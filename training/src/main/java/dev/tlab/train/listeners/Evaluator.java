@@ -39,7 +39,7 @@ public final class Evaluator implements TrainingListener {
             return;
         }
         double valLoss = valLoss(task, precision, manager, train.evalBatches());
-        Map<String, Double> metrics = task.evalMetrics(precision.store(), manager);
+        Map<String, Double> metrics = task.evalMetrics(precision.store(), manager, valLoss);
         precision.endStep();
         last = new Evaluation(step.step(), step.tokensSeen(), valLoss, metrics);
         audience.onEvaluation(last);

@@ -33,7 +33,7 @@ class CheckpointWriterTest {
             weight.getArray().setRequiresGradient(true);
             Map<String, Parameter> parameters = Map.of("w", weight);
             var progress = new RunStart.Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
-            var checkpoints = new RunCheckpoints(config, "ab", parameters,
+            var checkpoints = new RunCheckpoints(config, new dev.tlab.tokenize.CharTokenizer("ab"), parameters,
                     new AdamW(parameters, 0.9, 0.99, 1e-8, 0, AdamW.State.FRESH), new FullPrecision(manager), progress);
             var writer = new CheckpointWriter(checkpoints, config.checkpoint(), config.train().steps());
             double[] valLosses = {3, 2, 2.5};
