@@ -42,7 +42,8 @@ public final class Results {
 
     /** One row of the table. */
     record Row(String setting, Map<String, String> values, int seedsDone, int seedsPlanned, Stat finalVal,
-            Stat bestVal, Stat tokensPerSecond, Stat wallSeconds, List<Stat> extrapolation, List<String> unavailable) {}
+            Stat bestVal, Stat tokensPerSecond, Stat wallSeconds, List<Stat> extrapolation, List<String> unavailable,
+            Stat valBitsPerByte) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -126,7 +127,9 @@ public final class Results {
                     Stat.of(seeds.stream().map(f -> f.summary().bestValLoss()).toList()),
                     Stat.of(seeds.stream().map(f -> f.summary().tokensPerSecond()).toList()),
                     Stat.of(seeds.stream().map(f -> f.summary().wallSeconds()).toList()),
-                    extrapolation, unavailable));
+                    extrapolation, unavailable,
+                    Stat.of(seeds.stream().map(f -> f.summary().valBitsPerByte() == null ? Double.NaN
+                            : f.summary().valBitsPerByte()).toList())));
         }
         return rows;
     }
@@ -150,7 +153,7 @@ public final class Results {
         List<String> header = new ArrayList<>(List.of("setting"));
         sweep.spec().grid().keySet().forEach(header::add);
         header.add("seeds");
-        for (String stat : List.of("final_val_loss", "best_val_loss", "tokens_per_s", "wall_s")) {
+        for (String stat : List.of("final_val_loss", "best_val_loss", "tokens_per_s", "wall_s", "final_val_bpb")) {
             header.add(stat + "_mean");
             header.add(stat + "_std");
         }
@@ -163,7 +166,8 @@ public final class Results {
             List<String> cells = new ArrayList<>(List.of(row.setting()));
             sweep.spec().grid().keySet().forEach(k -> cells.add(csvCell(row.values().get(k))));
             cells.add(String.valueOf(row.seedsDone()));
-            for (Stat s : List.of(row.finalVal(), row.bestVal(), row.tokensPerSecond(), row.wallSeconds())) {
+            for (Stat s : List.of(row.finalVal(), row.bestVal(), row.tokensPerSecond(), row.wallSeconds(),
+                    row.valBitsPerByte())) {
                 cells.add(number(s.mean(), 6));
                 cells.add(number(s.std(), 6));
             }
@@ -200,7 +204,7 @@ public final class Results {
 
         List<String> header = new ArrayList<>(List.of("setting"));
         spec.grid().keySet().forEach(k -> header.add(k.substring(k.lastIndexOf('.') + 1)));
-        header.addAll(List.of("seeds", "final val loss", "best val loss"));
+        header.addAll(List.of("seeds", "final val loss", "best val loss", "final val bpb"));
         Map<Integer, String> contextNames = new LinkedHashMap<>();
         for (int multiple : spec.contexts()) {
             contextNames.put(multiple, "val loss @" + multiple + "x context");
@@ -215,6 +219,7 @@ public final class Results {
             cells.add(row.seedsDone() + "/" + row.seedsPlanned());
             cells.add(pm(row.finalVal(), 4));
             cells.add(pm(row.bestVal(), 4));
+            cells.add(pm(row.valBitsPerByte(), 4));
             for (int i = 0; i < row.extrapolation().size(); i++) {
                 Stat s = row.extrapolation().get(i);
                 String reason = row.unavailable().get(i);
@@ -225,7 +230,8 @@ public final class Results {
             md.append("| ").append(String.join(" | ", cells)).append(" |\n");
         }
         md.append("\nMean ± sample standard deviation over seeds. Final val loss is the last evaluation; best val loss")
-                .append(" the lowest of any evaluation. Val loss @Nx context: the final model on validation windows")
+                .append(" the lowest of any evaluation; final val bpb is bits per byte of the validation text at the last")
+                .append(" evaluation, comparable across tokenizers. Val loss @Nx context: the final model on validation windows")
                 .append(" of N x `model.context` tokens (mean over all positions), as `tlab eval RUN --contexts`.")
                 .append(" Tokens/s counts training steps only; wall time covers training, evaluation and checkpoints.")
                 .append(" Curves: `curves.png`.\n");

@@ -21,6 +21,12 @@ public final class ProgressBar {
     }
 
     public void update(long done, double loss, double valLoss, double lr, double tokensPerSecond, double etaSeconds) {
+        update(done, loss, valLoss, Double.NaN, lr, tokensPerSecond, etaSeconds);
+    }
+
+    /** @param valBitsPerByte the validation text's bits per byte, shown after the val loss (NaN: not shown) */
+    public void update(long done, double loss, double valLoss, double valBitsPerByte, double lr, double tokensPerSecond,
+            double etaSeconds) {
         int filled = (int) (WIDTH * done / Math.max(1, total));
         String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
         String line =
@@ -32,7 +38,8 @@ public final class ProgressBar {
                         bar,
                         100 * done / Math.max(1, total),
                         loss,
-                        Double.isNaN(valLoss) ? "" : String.format(Locale.ROOT, " | val %.4f", valLoss),
+                        (Double.isNaN(valLoss) ? "" : String.format(Locale.ROOT, " | val %.4f", valLoss))
+                                + (Double.isNaN(valBitsPerByte) ? "" : String.format(Locale.ROOT, " (%.3f bpb)", valBitsPerByte)),
                         lr,
                         tokensPerSecond,
                         duration(etaSeconds));

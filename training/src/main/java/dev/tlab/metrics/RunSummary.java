@@ -1,5 +1,6 @@
 package dev.tlab.metrics;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -21,6 +22,8 @@ import java.util.Optional;
  * @param bestValLoss lowest val loss of any evaluation
  * @param tokensPerSecond training tokens per second of training steps (evaluation excluded)
  * @param wallSeconds wall time from the first step to the final checkpoint
+ * @param valBitsPerByte bits per byte of the validation text at the last step (null where not known:
+ *     synthetic tasks, and runs written before it was reported)
  */
 public record RunSummary(
         long steps,
@@ -28,7 +31,8 @@ public record RunSummary(
         @JsonProperty("val_loss") double valLoss,
         @JsonProperty("best_val_loss") double bestValLoss,
         @JsonProperty("tokens_per_s") double tokensPerSecond,
-        @JsonProperty("wall_s") double wallSeconds) {
+        @JsonProperty("wall_s") double wallSeconds,
+        @JsonProperty("val_bpb") @JsonInclude(JsonInclude.Include.NON_NULL) Double valBitsPerByte) {
 
     public static final String FILE = "done.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

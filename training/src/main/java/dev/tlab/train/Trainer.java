@@ -128,7 +128,7 @@ public final class Trainer {
             var step = new TrainingStep(task, precision, optimizer, train, manager, listeners);
             RunEnd end = loop(step, train, progress, task.tokensPerMicroBatch() * train.gradAccum(), listeners, ends);
             new RunSummary(train.steps(), end.trainLoss(), end.last().valLoss(), ends.checkpoints().bestValLoss(),
-                    end.trainTokensPerSecond(), end.wallSeconds()).write(runDir);
+                    end.trainTokensPerSecond(), end.wallSeconds(), end.last().metrics().get(Task.VAL_BPB)).write(runDir);
             return new Result(runDir, task.model().config(), train.steps(), end.tokensPerStep(), end.trainLoss(),
                     end.last().valLoss(), end.trainTokensPerSecond(), ends.samples().samples(), end.last().metrics());
         } catch (EngineException e) {

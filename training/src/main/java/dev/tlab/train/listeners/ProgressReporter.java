@@ -16,6 +16,7 @@ public final class ProgressReporter implements TrainingListener {
     private final long steps;
     private final long firstStep;
     private double valLoss = Double.NaN;
+    private double valBitsPerByte = Double.NaN;
 
     public ProgressReporter(PrintWriter console, boolean interactive, long steps, long firstStep) {
         this.console = console;
@@ -27,13 +28,14 @@ public final class ProgressReporter implements TrainingListener {
     @Override
     public void onEvaluation(Evaluation evaluation) {
         valLoss = evaluation.valLoss();
+        valBitsPerByte = evaluation.metrics().getOrDefault(dev.tlab.train.Task.VAL_BPB, Double.NaN);
     }
 
     @Override
     public void onStepEnd(StepResult step) {
         if (step.reports()) {
             double eta = step.elapsedSeconds() / (step.step() - firstStep) * (steps - step.step());
-            bar.update(step.step(), step.trainLoss(), valLoss, step.lr(), step.tokensPerSecond(), eta);
+            bar.update(step.step(), step.trainLoss(), valLoss, valBitsPerByte, step.lr(), step.tokensPerSecond(), eta);
         }
     }
 
