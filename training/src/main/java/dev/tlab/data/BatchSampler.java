@@ -3,20 +3,25 @@ package dev.tlab.data;
 import java.util.SplittableRandom;
 
 /**
- * Random windows of a token array. Batch {@code (step, micro)} is a pure function of the seed, so
- * there is no sampler state to checkpoint, and a resumed run sees the batches it would have seen.
+ * Random windows of a token sequence (in memory or memory-mapped shards). Batch {@code (step, micro)}
+ * is a pure function of the seed, so there is no sampler state to checkpoint, and a resumed run sees
+ * the batches it would have seen.
  */
 public final class BatchSampler implements BatchSource {
 
-    private final int[] tokens;
+    private final TokenSequence tokens;
     private final int batchSize;
     private final int context;
     private final long seed;
 
     public BatchSampler(int[] tokens, int batchSize, int context, long seed) {
-        if (tokens.length < context + 1) {
+        this(TokenSequence.of(tokens), batchSize, context, seed);
+    }
+
+    public BatchSampler(TokenSequence tokens, int batchSize, int context, long seed) {
+        if (tokens.length() < context + 1) {
             throw new IllegalArgumentException(
-                    "need at least " + (context + 1) + " tokens, got " + tokens.length);
+                    "need at least " + (context + 1) + " tokens, got " + tokens.length());
         }
         this.tokens = tokens;
         this.batchSize = batchSize;
@@ -32,15 +37,24 @@ public final class BatchSampler implements BatchSource {
         SplittableRandom random = new SplittableRandom(mix(seed, step, micro));
         long[] inputs = new long[batchSize * context];
         long[] targets = new long[batchSize * context];
-        int starts = tokens.length - context;
+        long starts = tokens.length() - context;
+        int[] window = new int[context + 1];
         for (int row = 0; row < batchSize; row++) {
-            int start = random.nextInt(starts);
+            tokens.copy(start(random, starts), window, 0, context + 1);
             for (int t = 0; t < context; t++) {
-                inputs[row * context + t] = tokens[start + t];
-                targets[row * context + t] = tokens[start + t + 1];
+                inputs[row * context + t] = window[t];
+                targets[row * context + t] = window[t + 1];
             }
         }
         return new Batch(inputs, targets, batchSize, context);
+    }
+
+    /**
+     * A uniform start in {@code [0, starts)}. Below 2^31 it is the {@code nextInt} draw runs have
+     * always made, so their batches stay bit-identical; only longer sequences need {@code nextLong}.
+     */
+    static long start(SplittableRandom random, long starts) {
+        return starts <= Integer.MAX_VALUE ? random.nextInt((int) starts) : random.nextLong(starts);
     }
 
     /** A well-spread seed for batch (step, micro). */
