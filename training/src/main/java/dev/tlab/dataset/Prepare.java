@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Text sources to token shards, as nanoGPT's prepare.py but streaming: a single reading thread cuts
  * the sources into chunks, every core encodes them, and the results are written in source order,
- * so the shards are the same for any thread count. At most two chunks per thread are in flight,
- * which bounds memory whatever the corpus size. Unchanged inputs reuse what is there.
+ * so the shards are the same for any thread count. A bounded number of chunks is in flight
+ * (see {@link #chunksInFlight}), which bounds memory whatever the corpus size. Unchanged inputs
+ * reuse what is there.
  */
 public final class Prepare {
 
@@ -217,7 +218,7 @@ public final class Prepare {
     /** Encodes {@code source} on {@code pool} and writes it, in order, to {@code writer}; returns the files as read. */
     private List<SourceFile> encode(TextSources source, ShardWriter writer, ExecutorService pool) {
         Deque<Future<Encoded>> pending = new ArrayDeque<>();
-        int inFlight = 2 * request.threads();
+        int inFlight = chunksInFlight(request.threads(), request.pieceBytes(), Runtime.getRuntime().maxMemory());
         documentsWritten = 0;
         List<SourceFile> files;
         try {
@@ -240,6 +241,16 @@ public final class Prepare {
             throw new ConfigException(source.key() + ": " + source.spec() + " holds no text to encode");
         }
         return files;
+    }
+
+    /**
+     * Two chunks per thread keep every core busy while the oldest is written, but no more than a
+     * quarter of the heap may be in flight: a chunk of {@code pieceBytes} costs about 16 times that
+     * while encoded (bytes, UTF-16 text, int tokens at up to one per byte, their concatenation).
+     */
+    static int chunksInFlight(int threads, int pieceBytes, long maxHeapBytes) {
+        long fit = maxHeapBytes / 4 / (16L * pieceBytes);
+        return (int) Math.max(1, Math.min(2L * threads, fit));
     }
 
     private Encoded encodeChunk(TextChunk chunk) {
