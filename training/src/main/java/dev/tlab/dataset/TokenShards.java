@@ -68,11 +68,12 @@ public final class TokenShards {
         long sum = 0;
         for (int i = 0; i < shards.size(); i++) {
             DatasetMeta.Shard shard = shards.get(i);
-            Path file = dir.resolve(shard.file()).normalize();
-            if (!file.getParent().equals(dir.normalize()) || !listed.add(shard.file())) {
+            // A plain .bin name: meta.json cannot point outside the directory, nor name a shard twice.
+            if (!shard.file().matches("[A-Za-z0-9_-][A-Za-z0-9_.-]*\\.bin") || !listed.add(shard.file())) {
                 throw new ConfigException(dir.resolve(DatasetMeta.FILE) + ": shard '" + shard.file()
-                        + "' is not a distinct file of " + dir);
+                        + "' is not a distinct .bin file name");
             }
+            Path file = dir.resolve(shard.file());
             long expected = shard.tokens() * meta.dtype().bytes();
             if (shard.bytes() != expected || expected > Integer.MAX_VALUE) {
                 throw new ConfigException(dir.resolve(DatasetMeta.FILE) + ": shard " + shard.file() + " records "

@@ -315,4 +315,20 @@ class PrepareTest {
         assertArrayEquals(bytes.encode("line one\nline two\n".repeat(20)), concat(all(shards.train()), all(shards.val())));
         assertEquals("crlf_to_lf", shards.meta().settings().transform());
     }
+
+    @Test
+    void theConsoleLineShowsBytesRateTokensAndEta() {
+        java.io.StringWriter text = new java.io.StringWriter();
+        ConsoleProgress console = new ConsoleProgress(new java.io.PrintWriter(text), false);
+        console.progress(new PrepareProgress(2_500_000, 10_000_000, 600_000, 4));
+        assertEquals("prepare 2.5/10.0 MB [======>                 ]  25% | 0.6 MB/s | 600,000 tokens | ETA 12s",
+                text.toString().strip());
+    }
+
+    @Test
+    void chunksInFlightAreBoundedByThreadsAndByTheHeap() {
+        assertEquals(4, Prepare.chunksInFlight(2, 1 << 20, 1L << 30), "two per thread");
+        assertEquals(16, Prepare.chunksInFlight(64, 1 << 20, 1L << 30), "a quarter of a 1 GiB heap holds 16");
+        assertEquals(1, Prepare.chunksInFlight(8, 1 << 20, 16L << 20), "at least one");
+    }
 }

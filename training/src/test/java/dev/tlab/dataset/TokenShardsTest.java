@@ -131,4 +131,12 @@ class TokenShardsTest {
         int[] all = new ByteTokenizer().encode(PrepareTest.text(1, 30));
         assertArrayEquals(java.util.Arrays.copyOfRange(all, (int) shards.train().length(), (int) shards.train().length() + 3), first);
     }
+
+    @Test
+    void aMetaJsonNamingAFileOutsideTheDirectoryIsRefused() throws Exception {
+        Path meta = out.resolve("meta.json");
+        Files.writeString(meta, Files.readString(meta).replace("\"train-00000.bin\"", "\"../corpus.bin\""));
+        var e = assertThrows(ConfigException.class, () -> TokenShards.open(out));
+        assertEquals(meta + ": shard '../corpus.bin' is not a distinct .bin file name", e.getMessage());
+    }
 }
