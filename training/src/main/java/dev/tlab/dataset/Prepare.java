@@ -48,9 +48,9 @@ public final class Prepare {
         Path output = request.output().toAbsolutePath().normalize();
         String stale = staleness(request, output);
         if (stale == null) {
-            TokenShards shards = TokenShards.open(output);
-            listener.message("reusing " + output + ": source files (SHA-256), tokenizer and settings unchanged");
-            return new Prepared(shards, true, "source files (SHA-256), tokenizer and settings unchanged");
+            String unchanged = "source files (SHA-256), tokenizer and settings unchanged";
+            listener.message("reusing " + output + ": " + unchanged);
+            return new Prepared(TokenShards.open(output), true, unchanged);
         }
         refuseForeignDirectory(output);
         listener.message("preparing " + output + ": " + stale);
@@ -60,9 +60,8 @@ public final class Prepare {
             DatasetMeta meta = new Prepare(request, listener).write(tmp);
             AtomicDirectory.publish(tmp, output);
             tmp = null;
-            listener.message(String.format(Locale.ROOT, "prepared %s: train %,d tokens in %d shards, val %,d tokens in %d shards (%s)",
-                    output, meta.train().tokens(), meta.train().shards().size(), meta.val().tokens(),
-                    meta.val().shards().size(), meta.dtype().label()));
+            listener.message(String.format(Locale.ROOT, "prepared %s: train %s, val %s (%s)",
+                    output, describe(meta.train()), describe(meta.val()), meta.dtype().label()));
         } catch (IOException | UncheckedIOException e) {
             throw new ConfigException("cannot write prepared data to " + output + ": " + e.getMessage(), e);
         } finally {
@@ -75,6 +74,11 @@ public final class Prepare {
             }
         }
         return new Prepared(TokenShards.open(output), false, stale);
+    }
+
+    private static String describe(DatasetMeta.Split split) {
+        int shards = split.shards().size();
+        return String.format(Locale.ROOT, "%,d tokens in %d shard%s", split.tokens(), shards, shards == 1 ? "" : "s");
     }
 
     /** Why {@code output} must be prepared (again), or null if it is current. Sources are hashed only when all else matches. */
@@ -221,18 +225,27 @@ public final class Prepare {
         int inFlight = chunksInFlight(request.threads(), request.pieceBytes(), Runtime.getRuntime().maxMemory());
         documentsWritten = 0;
         List<SourceFile> files;
+        RuntimeException[] writeError = {null};
         try {
             files = source.read(request.pieceBytes(), chunk -> {
                 pending.add(pool.submit(() -> encodeChunk(chunk)));
                 if (pending.size() >= inFlight) {
-                    writeNext(pending, writer);
+                    try {
+                        writeNext(pending, writer);
+                    } catch (RuntimeException e) {
+                        writeError[0] = e;
+                        throw e;
+                    }
                 }
             });
-        } catch (RuntimeException readError) {
-            while (!pending.isEmpty()) {
-                writeNext(pending, writer); // an encoding error earlier in the source is the one to report
+        } catch (RuntimeException e) {
+            if (e != writeError[0]) {
+                // A reading error: an encoding error earlier in the source is the one to report.
+                while (!pending.isEmpty()) {
+                    writeNext(pending, writer);
+                }
             }
-            throw readError;
+            throw e;
         }
         while (!pending.isEmpty()) {
             writeNext(pending, writer);

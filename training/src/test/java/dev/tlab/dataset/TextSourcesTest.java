@@ -168,4 +168,24 @@ class TextSourcesTest {
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), hashed);
         assertArrayEquals(new byte[] {'a', 'b', 'c'}, Files.readAllBytes(dir.resolve("abc.txt")));
     }
+
+    @Test
+    void theFirstBadFileInSourceOrderIsReportedWhateverTheThreads() throws Exception {
+        Path corpus = Files.createDirectories(dir.resolve("corpus"));
+        for (int i = 0; i < 20; i++) {
+            byte[] text = ("file " + i + " has a line or two\n").repeat(5).getBytes(StandardCharsets.UTF_8);
+            if (i == 5 || i == 6 || i == 15) {
+                text[40] = (byte) 0xFE;
+            }
+            Files.write(corpus.resolve(String.format("%02d.txt", i)), text);
+        }
+        for (int threads : new int[] {1, 4}) {
+            TextSources source = TextSources.resolve("data.path", "corpus", dir, null);
+            var e = assertThrows(ConfigException.class, () -> Prepare.run(
+                    PrepareRequest.of(source, new ByteTokenizer(), dir.resolve("out")).withPieceBytes(64).withThreads(threads),
+                    PrepareListener.SILENT));
+            assertEquals("data.path: " + corpus.resolve("05.txt") + " is not valid UTF-8: bad byte sequence at byte offset 40;"
+                    + " allowed: UTF-8 text", e.getMessage(), threads + " threads");
+        }
+    }
 }
