@@ -3,8 +3,9 @@ package dev.tlab.data;
 import java.util.SplittableRandom;
 
 /**
- * Random windows of a token array. Batch {@code (step, micro)} is a pure function of the seed, so
- * there is no sampler state to checkpoint, and a resumed run sees the batches it would have seen.
+ * Random windows of a token sequence (in memory or memory-mapped shards). Batch {@code (step, micro)}
+ * is a pure function of the seed, so there is no sampler state to checkpoint, and a resumed run sees
+ * the batches it would have seen.
  */
 public final class BatchSampler implements BatchSource {
 
@@ -39,15 +40,21 @@ public final class BatchSampler implements BatchSource {
         long starts = tokens.length() - context;
         int[] window = new int[context + 1];
         for (int row = 0; row < batchSize; row++) {
-            // nextInt for an int range keeps the draws of runs made before splits could exceed 2^31 tokens.
-            long start = starts <= Integer.MAX_VALUE ? random.nextInt((int) starts) : random.nextLong(starts);
-            tokens.copy(start, window, 0, context + 1);
+            tokens.copy(start(random, starts), window, 0, context + 1);
             for (int t = 0; t < context; t++) {
                 inputs[row * context + t] = window[t];
                 targets[row * context + t] = window[t + 1];
             }
         }
         return new Batch(inputs, targets, batchSize, context);
+    }
+
+    /**
+     * A uniform start in {@code [0, starts)}. Below 2^31 it is the {@code nextInt} draw runs have
+     * always made, so their batches stay bit-identical; only longer sequences need {@code nextLong}.
+     */
+    static long start(SplittableRandom random, long starts) {
+        return starts <= Integer.MAX_VALUE ? random.nextInt((int) starts) : random.nextLong(starts);
     }
 
     /** A well-spread seed for batch (step, micro). */

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  */
 public final class MaskedWindows {
 
-    private final int[] tokens;
+    private final TokenSequence tokens;
     private final int batchSize;
     private final int context;
     private final int vocabSize;
@@ -20,10 +20,16 @@ public final class MaskedWindows {
     /** Inputs, the original tokens as targets, and 1 where a position carries loss. */
     public record Batch(long[] inputs, long[] targets, float[] weights, int batchSize, int context) {}
 
-    /** @param maskId the mask token, outside the {@code vocabSize} corpus symbols */
+    /** Windows of an in-memory corpus. */
     public MaskedWindows(int[] tokens, int batchSize, int context, int vocabSize, int maskId, double fraction, long seed) {
-        if (tokens.length < context) {
-            throw new IllegalArgumentException("need at least " + context + " tokens, got " + tokens.length);
+        this(TokenSequence.of(tokens), batchSize, context, vocabSize, maskId, fraction, seed);
+    }
+
+    /** @param maskId the mask token, outside the {@code vocabSize} corpus symbols */
+    public MaskedWindows(TokenSequence tokens, int batchSize, int context, int vocabSize, int maskId, double fraction,
+            long seed) {
+        if (tokens.length() < context) {
+            throw new IllegalArgumentException("need at least " + context + " tokens, got " + tokens.length());
         }
         this.tokens = tokens;
         this.batchSize = batchSize;
@@ -40,12 +46,13 @@ public final class MaskedWindows {
         long[] inputs = new long[n];
         long[] targets = new long[n];
         float[] weights = new float[n];
+        int[] window = new int[context];
         for (int row = 0; row < batchSize; row++) {
-            int start = random.nextInt(tokens.length - context + 1);
+            tokens.copy(BatchSampler.start(random, tokens.length() - context + 1), window, 0, context);
             int chosen = 0;
             for (int t = 0; t < context; t++) {
                 int i = row * context + t;
-                targets[i] = tokens[start + t];
+                targets[i] = window[t];
                 inputs[i] = targets[i];
                 // Every window carries loss somewhere, so no batch averages over zero positions.
                 boolean pick = random.nextDouble() < fraction || (t == context - 1 && chosen == 0);
