@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "tlab 0.1.0",
         description = "Train small Transformers on the JVM (DJL + PyTorch), and sample from them.",
-        subcommands = {TrainCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class, PlotCommand.class,
+        subcommands = {TrainCommand.class, PrepareCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class, PlotCommand.class,
             SampleCommand.class, EvalCommand.class, AblateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",

@@ -11,6 +11,9 @@ public record TextTransform(String name, UnaryOperator<String> apply) {
 
     public static final TextTransform NONE = new TextTransform("none", UnaryOperator.identity());
 
-    /** Windows line ends to Unix ones, so the same text tokenizes alike whichever system saved it. */
-    public static final TextTransform CRLF_TO_LF = new TextTransform("crlf_to_lf", text -> text.replace("\r\n", "\n"));
+    /**
+     * {@code data.newlines: lf}: Windows (CRLF) and old Mac (CR) line ends to LF, so the same text
+     * tokenizes alike whichever system saved it.
+     */
+    public static final TextTransform LF = new TextTransform("lf", text -> text.replace("\r\n", "\n").replace('\r', '\n'));
 }

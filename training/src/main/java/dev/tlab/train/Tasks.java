@@ -10,7 +10,11 @@ import dev.tlab.data.Corpus;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.data.TokenSplits;
 import dev.tlab.data.LmSplits;
+import dev.tlab.dataset.DataPreparation;
+import dev.tlab.dataset.PrepareListener;
 import dev.tlab.memory.AvailableMemory;
+import dev.tlab.tokenize.Gpt2Tokenizer;
+import dev.tlab.tokenize.HfTokenizer;
 import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.models.ModelConfig;
 
@@ -23,17 +27,29 @@ public final class Tasks {
     private Tasks() {}
 
     public static Task create(RunConfig run, NDManager manager) {
-        return create(run, manager, null);
+        return create(run, manager, null, PrepareListener.SILENT);
     }
 
     /**
      * @param base a checkpoint's tokenizer to keep the ids of (a character vocabulary gets the
      *     data's new characters appended), or null to fit one to the data
+     * @param preparing hears the preparation of token shards (BPE tokenizers), if any is needed
      */
-    public static Task create(RunConfig run, NDManager manager, Tokenizer base) {
+    public static Task create(RunConfig run, NDManager manager, Tokenizer base, PrepareListener preparing) {
         var data = run.data();
         var train = run.train();
         ModelSettings model = run.model();
+        if (data.prepared()) {
+            // The vocabulary is known before the data: a config too large is refused before minutes of preparing.
+            ModelConfig planned = fitting(run, base != null ? base.vocabSize() : preparedVocabulary(data), manager);
+            DataPreparation.Result prepared = DataPreparation.prepare(data, base, preparing);
+            preparing.message(prepared.note());
+            prepared.shards().requireWindow(model.context());
+            var splits = new LmSplits(prepared.shards().train(), prepared.shards().val(), prepared.valBytes());
+            return new LanguageModelTask(planned.vocabSize() == prepared.tokenizer().vocabSize() ? planned
+                    : fitting(run, prepared.tokenizer().vocabSize(), manager), prepared.tokenizer(), splits, train.batchSize(),
+                    train.seed(), run.sample(), manager);
+        }
         switch (data.task()) {
             case LM, MLM -> {
                 String text = Corpus.read(data.path(), data.newlines());
@@ -69,12 +85,28 @@ public final class Tasks {
     /** The model {@link #create} would build, its vocabulary read from the data, with nothing built or allocated. */
     public static ModelConfig plannedModel(RunConfig run) {
         var data = run.data();
+        if (data.prepared()) {
+            return run.model().forVocabulary(preparedVocabulary(data));
+        }
         return switch (data.task()) {
             case LM -> run.model().forVocabulary(CharTokenizer.fit(Corpus.read(data.path(), data.newlines())).vocabSize());
             case MLM -> run.model().forVocabulary(
                     MaskedLmTask.withMask(CharTokenizer.fit(Corpus.read(data.path(), data.newlines()))).vocabSize());
             default -> run.model().forVocabulary(
                     new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), run.train().seed()).tokenizer().vocabSize());
+        };
+    }
+
+    /** The vocabulary size of a BPE tokenizer, known without reading the data. */
+    private static int preparedVocabulary(DataConfig data) {
+        return switch (data.tokenizer()) {
+            case "gpt2" -> Gpt2Tokenizer.VOCAB_SIZE;
+            case "bpe" -> data.vocabSize();
+            default -> {
+                try (HfTokenizer tokenizer = HfTokenizer.load(data.tokenizerFile())) {
+                    yield tokenizer.vocabSize();
+                }
+            }
         };
     }
 

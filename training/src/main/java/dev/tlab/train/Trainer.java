@@ -11,6 +11,8 @@ import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
+import dev.tlab.dataset.ConsoleProgress;
+import dev.tlab.dataset.PrepareListener;
 import dev.tlab.memory.AvailableMemory;
 import dev.tlab.memory.MemoryEstimate;
 import dev.tlab.metrics.RunSummary;
@@ -106,7 +108,8 @@ public final class Trainer {
         Engine.getInstance().setRandomSeed((int) train.seed());
         try (NDManager manager = NDManager.newBaseManager(device); Listeners listeners = new Listeners()) {
             refuseToOverwrite(runDir);
-            Task task = Tasks.create(config, manager, origin.baseTokenizer());
+            Task task = Tasks.create(config, manager, origin.baseTokenizer(), console == null ? PrepareListener.SILENT
+                    : new ConsoleProgress(console, interactive));
             estimate = MemoryEstimate.of(task.model().config(), train);
             Map<String, Parameter> parameters = task.model().namedParameters();
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());

@@ -243,7 +243,7 @@ class PrepareTest {
         assertFalse(resplit.reused());
         assertTrue(resplit.reason().contains("val_fraction: 0.1 -> 0.2"), resplit.reason());
 
-        Prepared transformed = Prepare.run(retrained.withValFraction(0.2).withTransform(TextTransform.CRLF_TO_LF), listener);
+        Prepared transformed = Prepare.run(retrained.withValFraction(0.2).withTransform(TextTransform.LF), listener);
         assertFalse(transformed.reused());
         assertTrue(transformed.reason().contains("transform: none -> crlf_to_lf"), transformed.reason());
     }
@@ -311,7 +311,7 @@ class PrepareTest {
     void theTransformSeesEachPieceBeforeEncoding() throws Exception {
         Files.writeString(dir.resolve("dos.txt"), "line one\r\nline two\r\n".repeat(20));
         TokenShards shards = Prepare.run(request(source(dir.resolve("dos.txt")), dir.resolve("out"))
-                .withTransform(TextTransform.CRLF_TO_LF), PrepareListener.SILENT).shards();
+                .withTransform(TextTransform.LF), PrepareListener.SILENT).shards();
         assertArrayEquals(bytes.encode("line one\nline two\n".repeat(20)), concat(all(shards.train()), all(shards.val())));
         assertEquals("crlf_to_lf", shards.meta().settings().transform());
     }
