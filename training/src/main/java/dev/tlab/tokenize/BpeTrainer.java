@@ -93,20 +93,23 @@ public final class BpeTrainer {
             pending = "";
             return;
         }
-        int from = lastStretch[0];
-        List<Integer> starts = new ArrayList<>();
-        PreTokenizer.split(text, from, text.length(), (start, end) -> starts.add(start));
         // Held back: the piece where a special token may begin at the end (or the last piece), and
         // the two before it, whose split can change once the next chunk shows what follows them.
-        int partialSpecial = text.length() - partialSpecialLength(text, from);
-        int last = starts.size() - 1;
-        while (last > 0 && starts.get(last) > partialSpecial) {
-            last--;
-        }
-        int hold = starts.get(Math.max(0, last - 2));
-        for (int i = 0; i < starts.size() && starts.get(i) < hold; i++) {
-            count(text.substring(starts.get(i), starts.get(i + 1)));
-        }
+        // The starts of the latest three pieces are kept; a piece pushed out of them is final.
+        int partialSpecial = text.length() - partialSpecialLength(text, lastStretch[0]);
+        int[] latest = new int[3];
+        int[] seen = {0};
+        PreTokenizer.split(text, lastStretch[0], text.length(), (start, end) -> {
+            if (start <= partialSpecial) {
+                int slot = seen[0] % 3;
+                if (seen[0] >= 3) {
+                    count(text.substring(latest[slot], latest[(slot + 1) % 3]));
+                }
+                latest[slot] = start;
+                seen[0]++;
+            }
+        });
+        int hold = seen[0] >= 3 ? latest[seen[0] % 3] : lastStretch[0];
         pending = text.substring(hold);
     }
 

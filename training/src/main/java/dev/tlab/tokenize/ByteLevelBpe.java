@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -18,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * text first, the rest is split into pieces by GPT-2's pattern, and each piece's UTF-8 bytes start
  * as one token per byte and are merged pair by pair, always the lowest-ranked pair present, the
  * leftmost on a tie (what Hugging Face's BPE and tiktoken do). Every byte has a token, so any text
- * encodes and decodes back unchanged. Trained by {@link BpeTrainer}; saved and loaded as a Hugging
- * Face {@code tokenizer.json}.
+ * encodes and decodes back unchanged (an unpaired surrogate, which is not text, becomes '?').
+ * Trained by {@link BpeTrainer}; saved and loaded as a Hugging Face {@code tokenizer.json}.
  */
 public final class ByteLevelBpe implements Tokenizer {
 
@@ -353,13 +352,7 @@ public final class ByteLevelBpe implements Tokenizer {
 
     /** The special tokens' texts and ids, in their order. */
     Map<String, Integer> specialTokens() {
-        Map<String, Integer> map = new LinkedHashMap<>();
-        List<String> contents = specials.contents();
-        List<Integer> ids = specials.ids();
-        for (int i = 0; i < contents.size(); i++) {
-            map.put(contents.get(i), ids.get(i));
-        }
-        return map;
+        return specials.asMap();
     }
 
     /** A growing int array, so encoding does not box every id. */

@@ -56,7 +56,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         if (root == null || !root.isObject() || !root.path("model").isObject()) {
             throw new IllegalArgumentException(path + ": not a tokenizer.json (no \"model\" object)");
         }
-        NativeLibrary.preferCpu();
+        preferCpuBuild();
         HuggingFaceTokenizer tokenizer;
         try {
             tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), PLAIN_IDS);
@@ -161,17 +161,10 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
      * tokenizer needs, so it is chosen here, unless RUST_FLAVOR is set already. DJL's usage report
      * (an HTTP call from EC2 hosts) is switched off likewise, unless OPT_OUT_TRACKING is set.
      */
-    static final class NativeLibrary {
-        private NativeLibrary() {}
-
-        static synchronized void preferCpu() {
-            setUnlessGiven("RUST_FLAVOR", "cpu");
-            setUnlessGiven("OPT_OUT_TRACKING", "true");
-        }
-
-        private static void setUnlessGiven(String name, String value) {
-            if (System.getenv(name) == null && System.getProperty(name) == null) {
-                System.setProperty(name, value);
+    private static synchronized void preferCpuBuild() {
+        for (String[] setting : new String[][] {{"RUST_FLAVOR", "cpu"}, {"OPT_OUT_TRACKING", "true"}}) {
+            if (System.getenv(setting[0]) == null && System.getProperty(setting[0]) == null) {
+                System.setProperty(setting[0], setting[1]);
             }
         }
     }

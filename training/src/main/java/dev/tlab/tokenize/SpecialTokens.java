@@ -1,7 +1,6 @@
 package dev.tlab.tokenize;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -44,16 +43,13 @@ final class SpecialTokens {
         return -1;
     }
 
-    List<String> contents() {
-        return List.of(contents);
-    }
-
-    List<Integer> ids() {
-        List<Integer> list = new ArrayList<>(ids.length);
-        for (int id : ids) {
-            list.add(id);
+    /** Each special token's text and id, in their order. */
+    Map<String, Integer> asMap() {
+        Map<String, Integer> map = new LinkedHashMap<>();
+        for (int i = 0; i < contents.length; i++) {
+            map.put(contents[i], ids[i]);
         }
-        return list;
+        return map;
     }
 
     void split(String text, Sink sink) {
