@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
-import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,8 +77,7 @@ class ByteLevelBpeTest {
         assertEquals(50_257, gpt2.vocabSize());
         for (JsonNode c : TestTexts.gpt2Fixture().path("cases")) {
             String text = c.path("text").asText();
-            int[] expected = StreamSupport.stream(c.path("ids").spliterator(), false).mapToInt(JsonNode::asInt).toArray();
-            assertArrayEquals(expected, gpt2.encode(text), () -> "ids of " + text);
+            assertArrayEquals(TestTexts.ids(c), gpt2.encode(text), () -> "ids of " + text);
         }
         String text = TestTexts.shakespeare(30_000);
         assertArrayEquals(Gpt2Tokenizer.get().encode(text), gpt2.encode(text));
@@ -124,6 +122,21 @@ class ByteLevelBpeTest {
         assertEquals(511, loaded.documentSeparator());
         for (String text : TestTexts.tricky()) {
             assertArrayEquals(SHAKESPEARE.encode(text), loaded.encode(text));
+        }
+    }
+
+    @Test
+    void readsTokenizerJsonWrittenByPythonsTokenizersWithItsIds() {
+        // Merges as [left, right] lists, <|endoftext|> at id 0: Hugging Face's own layout.
+        ByteLevelBpe bpe = ByteLevelBpe.load(TestTexts.hfTrainedTokenizer());
+        assertEquals(600, bpe.vocabSize());
+        assertEquals(0, bpe.documentSeparator());
+        JsonNode cases = TestTexts.hfTrainedIds().path("cases");
+        assertTrue(cases.size() > 20, "fixture has " + cases.size() + " cases");
+        for (JsonNode c : cases) {
+            String text = c.path("text").asText();
+            assertArrayEquals(TestTexts.ids(c), bpe.encode(text), () -> "ids of " + text);
+            assertEquals(text, bpe.decode(bpe.encode(text)));
         }
     }
 

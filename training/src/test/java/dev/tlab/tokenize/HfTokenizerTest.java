@@ -45,6 +45,17 @@ class HfTokenizerTest {
     }
 
     @Test
+    void givesPythonTokenizersIdsForItsOwnFile() {
+        try (HfTokenizer hf = HfTokenizer.load(TestTexts.hfTrainedTokenizer())) {
+            assertEquals(600, hf.vocabSize());
+            assertEquals(0, hf.documentSeparator());
+            for (var c : TestTexts.hfTrainedIds().path("cases")) {
+                assertArrayEquals(TestTexts.ids(c), hf.encode(c.path("text").asText()));
+            }
+        }
+    }
+
+    @Test
     void idsArePlainWithoutTemplateTokens() throws Exception {
         ByteLevelBpe bpe = ByteLevelBpeTest.train(TestTexts.shakespeare(10_000), 300);
         bpe.save(dir);

@@ -25,6 +25,36 @@ final class TestTexts {
         }
     }
 
+    /** A byte-level BPE trained and saved by Python's tokenizers (scripts/hf-fixture). */
+    static Path hfTrainedTokenizer() {
+        return resource("/tokenize/hf-trained/tokenizer.json");
+    }
+
+    /** Python tokenizers' ids for fixed texts with {@link #hfTrainedTokenizer}: {"cases": [{"text", "ids"}]}. */
+    static JsonNode hfTrainedIds() {
+        try {
+            return new ObjectMapper().readTree(resource("/tokenize/hf-trained/ids.json").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int[] ids(JsonNode fixtureCase) {
+        int[] ids = new int[fixtureCase.path("ids").size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = fixtureCase.path("ids").get(i).asInt();
+        }
+        return ids;
+    }
+
+    private static Path resource(String name) {
+        try {
+            return Path.of(TestTexts.class.getResource(name).toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The fixture's texts plus a few more edge cases. */
     static List<String> tricky() {
         List<String> texts = new ArrayList<>();
