@@ -124,7 +124,7 @@ public final class ByteLevelBpe implements Tokenizer {
         fingerprint = computeFingerprint();
     }
 
-    /** Reads a byte-level BPE {@code tokenizer.json} (as {@link #save} writes, or GPT-2's own). */
+    /** Reads a byte-level BPE {@code tokenizer.json}: as {@link #save} writes it, or as Hugging Face writes one. */
     public static ByteLevelBpe load(Path file) {
         return TokenizerJson.read(file);
     }
