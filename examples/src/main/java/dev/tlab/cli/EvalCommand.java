@@ -68,10 +68,11 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s (step %d): trained at context %d, positional %s%n", result.checkpoint(), result.step(),
                 result.trainedContext(), result.positional());
-        out.printf(Locale.ROOT, "%8s  %s%n", "context", "val loss");
+        out.printf(Locale.ROOT, "%8s  %8s  %s%n", "context", "val loss", "bits per byte");
         for (ContextEval.ContextLoss loss : result.losses()) {
-            out.printf(Locale.ROOT, "%8d  %s%n", loss.context(),
-                    loss.available() ? String.format(Locale.ROOT, "%.4f", loss.valLoss()) : "n/a: " + loss.unavailable());
+            out.printf(Locale.ROOT, "%8d  %s%n", loss.context(), loss.available()
+                    ? String.format(Locale.ROOT, "%8.4f  %.4f", loss.valLoss(), result.bitsPerByte(loss.valLoss()))
+                    : "n/a: " + loss.unavailable());
         }
         out.flush();
         return 0;

@@ -54,7 +54,9 @@ final class PrepareCommand implements Callable<Integer> {
         DataPreparation.Result result = DataPreparation.prepare(run.data(), null, progress);
         DatasetMeta meta = result.shards().meta();
         PrintWriter out = spec.commandLine().getOut();
-        out.println((result.reused() ? "reused " : "prepared ") + result.shards().dir() + ": " + result.note());
+        if (quiet) {
+            out.println((result.reused() ? "reused " : "prepared ") + result.shards().dir() + ": " + result.note());
+        }
         out.println(String.format(Locale.ROOT, "train %,d tokens in %d shard(s), val %,d tokens (%,d bytes of text), %s;"
                         + " tokenizer %s, %,d tokens", meta.train().tokens(), meta.train().shards().size(), meta.val().tokens(),
                 result.valBytes(), meta.dtype().label(), result.tokenizer().kind(), result.tokenizer().vocabSize()));

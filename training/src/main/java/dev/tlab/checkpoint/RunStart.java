@@ -91,7 +91,7 @@ public final class RunStart {
      */
     public Tokenizer baseTokenizer() {
         return state == null ? null : Tokenizers.load(state.tokenizer().kind(), state.tokenizer().vocabSize(),
-                state.vocabulary(), checkpoint);
+                state.tokenizer().fingerprint(), state.vocabulary(), checkpoint);
     }
 
     /**

@@ -3,6 +3,9 @@ package dev.tlab.eval;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.tlab.data.LmSplits;
+import dev.tlab.data.TokenSequence;
+import dev.tlab.dataset.DataPreparation;
 import dev.tlab.memory.AvailableMemory;
 import dev.tlab.memory.MemoryEstimate;
 import ai.djl.ndarray.NDScope;
@@ -38,9 +41,19 @@ public final class ContextEval {
         }
     }
 
-    /** The losses of one checkpoint, with what it was trained at. */
+    /**
+     * The losses of one checkpoint, with what it was trained at.
+     *
+     * @param split the validation tokens scored, and the bytes of text behind them (for bits per byte)
+     */
     public record Evaluation(Path checkpoint, long step, int trainedContext, PositionalKind positional,
-            List<ContextLoss> losses) {}
+            List<ContextLoss> losses, LmSplits split) {
+
+        /** Bits per byte of the validation text at a mean loss of {@code nats} per token. */
+        public double bitsPerByte(double nats) {
+            return split.bitsPerByte(nats);
+        }
+    }
 
     private ContextEval() {}
 
@@ -70,26 +83,15 @@ public final class ContextEval {
                 throw new ConfigException("eval at other contexts needs a language model (data.task = lm); "
                         + run + " was trained with data.task = " + config.data().task());
             }
-            Tokenizer tokenizer = trained.tokenizer();
-            Path text = data == null ? config.data().path() : data.toAbsolutePath();
-            if (data != null && !java.nio.file.Files.isRegularFile(text)) {
-                throw new ConfigException("--data: file not found: " + data);
-            }
-            String corpus = Corpus.read(text);
-            int[] val;
-            try {
-                val = TokenSplits.split(tokenizer.encode(corpus), config.data().valFraction()).val();
-            } catch (ConfigException e) {
-                throw new ConfigException((data == null ? "data.path " : "--data ") + text + ": " + e.getMessage()
-                        + " of " + run + "'s checkpoint", e);
-            }
+            LmSplits split = validation(trained, data, run);
+            TokenSequence val = split.val();
             notes.forEach(say);
             int n = batches > 0 ? batches : config.train().evalBatches();
             DecoderLM model = trained.decoder();
             ParameterStore ps = new ParameterStore(manager, false);
             List<ContextLoss> results = new ArrayList<>();
             for (int context : contexts) {
-                String reason = unavailable(model, context, val.length, config.train().batchSize(), device);
+                String reason = unavailable(model, context, val.length(), config.train().batchSize(), device);
                 if (reason != null) {
                     results.add(new ContextLoss(context, Double.NaN, reason));
                     continue;
@@ -108,11 +110,37 @@ public final class ContextEval {
                 results.add(new ContextLoss(context, sum / n, null));
             }
             return new Evaluation(trained.checkpoint(), trained.state().step(), config.model().context(),
-                    config.model().positional(), results);
+                    config.model().positional(), results, split);
         }
     }
 
-    private static String unavailable(DecoderLM model, int context, int valTokens, int batch, Device device) {
+    /**
+     * The validation tokens: the run's own (its prepared shards' val split, or the tail of its text),
+     * or the tail of {@code data} encoded with the checkpoint's tokenizer.
+     */
+    private static LmSplits validation(TrainedModel trained, Path data, Path run) {
+        RunConfig config = trained.config();
+        Tokenizer tokenizer = trained.tokenizer();
+        if (data == null && config.data().prepared()) {
+            var prepared = DataPreparation.prepare(config.data(), tokenizer, dev.tlab.dataset.PrepareListener.SILENT);
+            return new LmSplits(prepared.shards().train(), prepared.shards().val(), prepared.valBytes());
+        }
+        Path text = data == null ? config.data().path() : data.toAbsolutePath();
+        if (data != null && !java.nio.file.Files.isRegularFile(text)) {
+            throw new ConfigException("--data: file not found: " + data);
+        }
+        String corpus = Corpus.read(text, config.data().newlines());
+        try {
+            TokenSplits splits = TokenSplits.split(tokenizer.encode(corpus), config.data().valFraction());
+            long valBytes = tokenizer.decode(splits.val()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            return LmSplits.of(splits, valBytes);
+        } catch (ConfigException e) {
+            throw new ConfigException((data == null ? "data.path " : "--data ") + text + ": " + e.getMessage()
+                    + " of " + run + "'s checkpoint", e);
+        }
+    }
+
+    private static String unavailable(DecoderLM model, int context, long valTokens, int batch, Device device) {
         if (context > model.maxLength()) {
             return "learned positions have a table of " + model.maxLength() + " rows (model.context); context "
                     + context + " would need rows up to position " + (context - 1);

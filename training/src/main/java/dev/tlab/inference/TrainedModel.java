@@ -65,8 +65,8 @@ public final class TrainedModel implements AutoCloseable {
             throw new ConfigException(checkpoint + " holds an encoder (data.task: mlm), which does not generate;"
                     + " tlab sample takes decoder and encoder_decoder checkpoints");
         }
-        Tokenizer tokenizer = Tokenizers.load(state.tokenizer().kind(), state.tokenizer().vocabSize(), state.vocabulary(),
-                checkpoint);
+        Tokenizer tokenizer = Tokenizers.load(state.tokenizer().kind(), state.tokenizer().vocabSize(),
+                state.tokenizer().fingerprint(), state.vocabulary(), checkpoint);
         NDManager manager = NDManager.newBaseManager(device);
         try {
             var config = run.model().forVocabulary(tokenizer.vocabSize());

@@ -11,17 +11,28 @@ public final class Tokenizers {
     /**
      * @param kind the {@code data.tokenizer} the checkpoint recorded
      * @param vocabSize the vocabulary size it recorded, checked against the rebuilt tokenizer
+     * @param fingerprint the fingerprint it recorded, checked likewise (a tokenizer that changed under the
+     *     checkpoint would silently give other ids)
      * @param symbols a character tokenizer's code points (null for the others)
      * @param dir the checkpoint, where bpe and hf keep their {@link Tokenizer#FILE}
      */
-    public static Tokenizer load(String kind, int vocabSize, int[] symbols, Path dir) {
+    public static Tokenizer load(String kind, int vocabSize, String fingerprint, int[] symbols, Path dir) {
+        Path file = dir.resolve(Tokenizer.FILE);
         Tokenizer tokenizer = switch (kind) {
             case CharTokenizer.KIND -> new CharTokenizer(symbols);
+            case "gpt2" -> Gpt2Tokenizer.get();
+            case "bpe" -> ByteLevelBpe.load(file);
+            case "hf" -> HfTokenizer.load(file);
             default -> throw new ConfigException(dir + ": unknown tokenizer '" + kind + "'");
         };
         if (tokenizer.vocabSize() != vocabSize) {
             throw new ConfigException(dir + ": its " + kind + " tokenizer has " + tokenizer.vocabSize()
                     + " tokens, state.json records " + vocabSize);
+        }
+        if (!tokenizer.fingerprint().equals(fingerprint)) {
+            throw new ConfigException(dir + ": its " + kind + " tokenizer has fingerprint " + tokenizer.fingerprint()
+                    + ", state.json records " + fingerprint + (kind.equals("gpt2")
+                    ? " (this tlab's GPT-2 ranks differ from those the checkpoint was trained with)" : ""));
         }
         return tokenizer;
     }

@@ -43,7 +43,6 @@ public final class Tasks {
             // The vocabulary is known before the data: a config too large is refused before minutes of preparing.
             ModelConfig planned = fitting(run, base != null ? base.vocabSize() : preparedVocabulary(data), manager);
             DataPreparation.Result prepared = DataPreparation.prepare(data, base, preparing);
-            preparing.message(prepared.note());
             prepared.shards().requireWindow(model.context());
             var splits = new LmSplits(prepared.shards().train(), prepared.shards().val(), prepared.valBytes());
             return new LanguageModelTask(planned.vocabSize() == prepared.tokenizer().vocabSize() ? planned
