@@ -148,7 +148,7 @@ class AblateCommandTest {
         assertEquals(0, eval.code(), eval.err());
         List<String> lines = eval.out().lines().toList();
         assertTrue(lines.get(0).contains("trained at context 16, positional learned"), eval.out());
-        assertTrue(lines.get(2).matches("\\s+16\\s+\\d\\.\\d{4}"), lines.get(2));
+        assertTrue(lines.get(2).matches("\\s+16\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}"), lines.get(2));
         assertTrue(lines.get(3).matches("\\s+32\\s+n/a: learned positions have a table of 16 rows.*"), lines.get(3));
         assertTrue(lines.get(4).startsWith("      64  n/a: "), lines.get(4));
 

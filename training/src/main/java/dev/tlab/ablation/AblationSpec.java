@@ -21,7 +21,8 @@ import java.util.Map;
  * @param file the spec file
  * @param name the sweep's name (the spec file's name unless it sets one)
  * @param base the base run config, resolved against the spec's directory
- * @param grid config key to the values it takes, in the spec's order
+ * @param grid config key to the values it takes, in the spec's order; or a label to bundles, mappings
+ *     of config keys to values that vary together (e.g. a tokenizer and the steps that give the same bytes)
  * @param seeds seeds each setting runs with; empty = the base's {@code train.seed}
  * @param set fixed overrides for every run
  * @param contexts multiples of {@code model.context} at which val loss is measured after training
@@ -81,15 +82,27 @@ public record AblationSpec(
                     + " e.g. grid: {model.positional: [learned, rope]}");
         }
         gridNode.fields().forEachRemaining(e -> {
-            String key = checkKey(file, "grid", e.getKey(), valid);
             JsonNode values = e.getValue();
             if (!values.isArray() || values.isEmpty()) {
-                throw new ConfigException(file + ": grid: '" + key + "' needs a non-empty list of values, got " + values);
+                throw new ConfigException(file + ": grid: '" + e.getKey() + "' needs a non-empty list of values, got " + values);
             }
+            // A list of mappings is a bundle: each value sets several keys together, under a label of its own.
+            boolean bundle = values.get(0).isObject();
+            String key = bundle ? label(file, e.getKey(), valid) : checkKey(file, "grid", e.getKey(), valid);
             List<JsonNode> list = new ArrayList<>();
             values.forEach(v -> {
-                if (v.isObject() || v.isNull()) {
-                    throw new ConfigException(file + ": grid: '" + key + "' has a value that is not a value: " + v);
+                if (v.isObject() != bundle || v.isNull() || bundle && v.isEmpty()) {
+                    throw new ConfigException(file + ": grid: '" + key + "' mixes values and mappings, or has an empty one: "
+                            + v + (bundle ? "; every value of a bundle is a mapping of config keys to values" : ""));
+                }
+                if (bundle) {
+                    v.fields().forEachRemaining(f -> {
+                        checkKey(file, "grid", f.getKey(), valid);
+                        if (f.getValue().isObject() || f.getValue().isNull()) {
+                            throw new ConfigException(file + ": grid: '" + key + "': '" + f.getKey() + "' has a value that is"
+                                    + " not a value: " + f.getValue());
+                        }
+                    });
                 }
                 if (list.contains(v)) {
                     throw new ConfigException(file + ": grid: '" + key + "' lists " + v + " twice");
@@ -119,7 +132,7 @@ public record AblationSpec(
             }
             node.fields().forEachRemaining(e -> {
                 String key = checkKey(file, "set", e.getKey(), valid);
-                if (grid.containsKey(key)) {
+                if (grid.containsKey(key) || bundleKeys(grid).contains(key)) {
                     throw new ConfigException(file + ": '" + key + "' is both in grid and in set");
                 }
                 set.put(key, e.getValue());
@@ -171,6 +184,23 @@ public record AblationSpec(
             throw new ConfigException(file + ": unknown " + where + " key '" + key + "'; valid keys: " + String.join(", ", valid));
         }
         return key;
+    }
+
+    /** The config keys the grid's bundles set. */
+    static java.util.Set<String> bundleKeys(Map<String, List<JsonNode>> grid) {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        grid.values().forEach(values -> values.stream().filter(JsonNode::isObject)
+                .forEach(bundle -> bundle.fieldNames().forEachRemaining(keys::add)));
+        return keys;
+    }
+
+    /** A bundle's label names a column of the results, so it must not look like a config key. */
+    private static String label(Path file, String label, List<String> valid) {
+        if (valid.contains(label) || !label.matches("[A-Za-z0-9_]+")) {
+            throw new ConfigException(file + ": grid: a bundle's label is a plain name (letters, digits, '_'), not a"
+                    + " config key, got '" + label + "'");
+        }
+        return label;
     }
 
     private static String text(JsonNode root, String key, Path file) {

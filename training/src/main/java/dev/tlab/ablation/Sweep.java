@@ -68,7 +68,8 @@ public final class Sweep {
         spec.set().forEach((key, value) -> byKey.put(key, key + "=" + flow(value)));
         for (String override : extra) {
             String key = override.contains("=") ? override.substring(0, override.indexOf('=')).trim() : override;
-            if (spec.grid().containsKey(key) || key.equals("name") || key.equals("train.seed")) {
+            if (spec.grid().containsKey(key) || AblationSpec.bundleKeys(spec.grid()).contains(key) || key.equals("name")
+                    || key.equals("train.seed")) {
                 throw new ConfigException("--set " + override + ": " + key + " is set per run by the sweep");
             }
             byKey.put(key, override);
@@ -108,8 +109,13 @@ public final class Sweep {
                 // set's output.dir only places the sweep; each run gets the sweep directory below.
                 List<String> overrides = new ArrayList<>(fixed.stream().filter(o -> !o.startsWith("output.dir=")).toList());
                 combination.forEach((key, value) -> {
-                    values.put(key, flow(value));
-                    overrides.add(key + "=" + flow(value));
+                    if (value.isObject()) {
+                        values.put(key, part(key, value));
+                        value.fields().forEachRemaining(f -> overrides.add(f.getKey() + "=" + flow(f.getValue())));
+                    } else {
+                        values.put(key, flow(value));
+                        overrides.add(key + "=" + flow(value));
+                    }
                 });
                 overrides.add("train.seed=" + seed);
                 overrides.add("output.dir=" + dir);
@@ -126,15 +132,25 @@ public final class Sweep {
         return new Sweep(spec, dir, runs, fixed);
     }
 
-    /** Grid values joined by '-': text as it is, numbers and booleans after the key's last part. */
+    /**
+     * Grid values joined by '-': text as it is, numbers and booleans after the key's last part; a
+     * bundle's values likewise, in its order.
+     */
     static String settingName(Map<String, JsonNode> combination) {
         List<String> parts = new ArrayList<>();
-        combination.forEach((key, value) -> {
-            String leaf = key.substring(key.lastIndexOf('.') + 1);
-            String text = value.isTextual() ? value.asText() : leaf + flow(value);
-            parts.add(text.replaceAll("[^A-Za-z0-9._]", "_"));
-        });
+        combination.forEach((key, value) -> parts.add(part(key, value)));
         return String.join("-", parts);
+    }
+
+    private static String part(String key, JsonNode value) {
+        if (value.isObject()) {
+            List<String> parts = new ArrayList<>();
+            value.fields().forEachRemaining(f -> parts.add(part(f.getKey(), f.getValue())));
+            return String.join("-", parts);
+        }
+        String leaf = key.substring(key.lastIndexOf('.') + 1);
+        String text = value.isTextual() ? value.asText() : leaf + flow(value);
+        return text.replaceAll("[^A-Za-z0-9._]", "_");
     }
 
     /** A value as {@code --set} reads it back (YAML): plain text where that is unambiguous, else JSON. */

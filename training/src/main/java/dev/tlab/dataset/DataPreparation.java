@@ -5,8 +5,8 @@ import dev.tlab.config.DataConfig;
 import dev.tlab.tokenize.BpeTrainer;
 import dev.tlab.tokenize.ByteLevelBpe;
 import dev.tlab.tokenize.Gpt2Tokenizer;
-import dev.tlab.tokenize.HfTokenizer;
 import dev.tlab.tokenize.Tokenizer;
+import dev.tlab.tokenize.Tokenizers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +93,7 @@ public final class DataPreparation {
             PrepareListener listener) {
         return switch (data.tokenizer()) {
             case "gpt2" -> Gpt2Tokenizer.get();
-            case "hf" -> HfTokenizer.load(data.tokenizerFile());
+            case "hf" -> Tokenizers.huggingFace(data.tokenizerFile());
             case "bpe" -> trainedBpe(data, train, transform, output, listener);
             default -> throw new IllegalArgumentException("not a BPE tokenizer: " + data.tokenizer());
         };
@@ -108,7 +108,7 @@ public final class DataPreparation {
         Path saved = output.resolve(Tokenizer.FILE);
         if (Files.isRegularFile(saved) && Files.isRegularFile(output.resolve(DatasetMeta.FILE))) {
             DatasetMeta meta = DatasetMeta.read(output);
-            ByteLevelBpe previous = ByteLevelBpe.load(saved);
+            ByteLevelBpe previous = Tokenizers.named(output.toString(), () -> ByteLevelBpe.load(saved));
             if (previous.vocabSize() == data.vocabSize() && meta.tokenizer().fingerprint().equals(previous.fingerprint())
                     && meta.trainSources().equals(train.hash()) && transform.name().equals(meta.settings().transform())) {
                 return previous;
@@ -127,7 +127,7 @@ public final class DataPreparation {
             done[0] += chunk.sourceBytes();
             listener.progress(new PrepareProgress(done[0], total, 0, (System.nanoTime() - start) / 1e9));
         });
-        ByteLevelBpe trained = trainer.train();
+        ByteLevelBpe trained = Tokenizers.named("data.vocab_size", trainer::train);
         listener.message(String.format(Locale.ROOT, "BPE trained in %.1f s", (System.nanoTime() - start) / 1e9));
         return trained;
     }

@@ -8,6 +8,20 @@ public final class Tokenizers {
 
     private Tokenizers() {}
 
+    /** The Hugging Face tokenizer of {@code data.tokenizer_file}; a bad file is a config error naming the key. */
+    public static HfTokenizer huggingFace(Path file) {
+        return named("data.tokenizer_file", () -> HfTokenizer.load(file));
+    }
+
+    /** Runs a tokenizer load or build, turning its complaint (which names the file) into a config error. */
+    public static <T> T named(String where, java.util.function.Supplier<T> load) {
+        try {
+            return load.get();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage().startsWith(where) ? e.getMessage() : where + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * @param kind the {@code data.tokenizer} the checkpoint recorded
      * @param vocabSize the vocabulary size it recorded, checked against the rebuilt tokenizer
@@ -21,8 +35,8 @@ public final class Tokenizers {
         Tokenizer tokenizer = switch (kind) {
             case CharTokenizer.KIND -> new CharTokenizer(symbols);
             case "gpt2" -> Gpt2Tokenizer.get();
-            case "bpe" -> ByteLevelBpe.load(file);
-            case "hf" -> HfTokenizer.load(file);
+            case "bpe" -> named(dir.toString(), () -> ByteLevelBpe.load(file));
+            case "hf" -> named(dir.toString(), () -> HfTokenizer.load(file));
             default -> throw new ConfigException(dir + ": unknown tokenizer '" + kind + "'");
         };
         if (tokenizer.vocabSize() != vocabSize) {

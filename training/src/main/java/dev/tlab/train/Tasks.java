@@ -16,6 +16,7 @@ import dev.tlab.memory.AvailableMemory;
 import dev.tlab.tokenize.Gpt2Tokenizer;
 import dev.tlab.tokenize.HfTokenizer;
 import dev.tlab.tokenize.Tokenizer;
+import dev.tlab.tokenize.Tokenizers;
 import dev.tlab.models.ModelConfig;
 
 /** Builds the task a run config asks for, with its data, tokenizer and model. */
@@ -102,7 +103,7 @@ public final class Tasks {
             case "gpt2" -> Gpt2Tokenizer.VOCAB_SIZE;
             case "bpe" -> data.vocabSize();
             default -> {
-                try (HfTokenizer tokenizer = HfTokenizer.load(data.tokenizerFile())) {
+                try (HfTokenizer tokenizer = Tokenizers.huggingFace(data.tokenizerFile())) {
                     yield tokenizer.vocabSize();
                 }
             }

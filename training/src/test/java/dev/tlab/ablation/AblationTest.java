@@ -109,6 +109,33 @@ class AblationTest {
         assertTrue(lnPos.settings().contains("post-alibi"), lnPos.settings().toString());
         Sweep warmup = Sweep.plan(AblationSpec.load(Path.of("../configs/ablations/warmup-x-ln.yaml")));
         assertTrue(warmup.settings().containsAll(List.of("warmup0-pre", "warmup100-post")), warmup.settings().toString());
+        Sweep tokenizers = Sweep.plan(AblationSpec.load(Path.of("../configs/ablations/tokenizer.yaml")));
+        assertEquals(List.of("char-steps1000-eval_every100", "bpe-vocab_size1024-steps430-eval_every43",
+                "bpe-vocab_size4096-steps321-eval_every32", "gpt2-steps324-eval_every32"), tokenizers.settings());
+    }
+
+    @Test
+    void aBundleSetsItsKeysTogetherUnderOneColumn() throws Exception {
+        Path spec = tinySpec(dir, String.join("\n",
+                "  tokenizer:",
+                "    - {model.positional: rope, train.lr: 0.002}",
+                "    - {model.positional: alibi, model.norm: rmsnorm}"), "");
+        Sweep sweep = Sweep.plan(AblationSpec.load(spec));
+        assertEquals(List.of("rope-lr0.002", "alibi-rmsnorm"), sweep.settings());
+        Sweep.Run rope = sweep.runs().get(0);
+        assertEquals("rope-lr0.002-seed1", rope.name());
+        assertEquals(0.002, rope.config().train().lr());
+        assertEquals("rope-lr0.002", rope.values().get("tokenizer"));
+        Sweep.Run alibi = sweep.runs().get(1);
+        assertEquals(1e-3, alibi.config().train().lr(), "the base's where the bundle is silent");
+        assertEquals("rmsnorm", alibi.config().model().norm().toString());
+        assertTrue(error(tinySpec(dir, "  tokenizer:\n    - {model.positional: rope}\n    - learned", ""))
+                .contains("mixes values and mappings"));
+        assertTrue(error(tinySpec(dir, "  model.norm:\n    - {model.positional: rope}", ""))
+                .contains("a bundle's label is a plain name"));
+        assertTrue(error(tinySpec(dir, "  t:\n    - {train.stepz: 3}", "")).contains("unknown grid key 'train.stepz'"));
+        assertTrue(error(tinySpec(dir, "  t:\n    - {train.steps: 3}\n    - {train.steps: 4}", ""))
+                .contains("'train.steps' is both in grid and in set"));
     }
 
     @Test

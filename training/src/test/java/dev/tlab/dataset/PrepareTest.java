@@ -245,7 +245,7 @@ class PrepareTest {
 
         Prepared transformed = Prepare.run(retrained.withValFraction(0.2).withTransform(TextTransform.LF), listener);
         assertFalse(transformed.reused());
-        assertTrue(transformed.reason().contains("transform: none -> crlf_to_lf"), transformed.reason());
+        assertTrue(transformed.reason().contains("transform: none -> lf"), transformed.reason());
     }
 
     @Test
@@ -313,7 +313,7 @@ class PrepareTest {
         TokenShards shards = Prepare.run(request(source(dir.resolve("dos.txt")), dir.resolve("out"))
                 .withTransform(TextTransform.LF), PrepareListener.SILENT).shards();
         assertArrayEquals(bytes.encode("line one\nline two\n".repeat(20)), concat(all(shards.train()), all(shards.val())));
-        assertEquals("crlf_to_lf", shards.meta().settings().transform());
+        assertEquals("lf", shards.meta().settings().transform());
     }
 
     @Test
