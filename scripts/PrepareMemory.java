@@ -1,40 +1,24 @@
-import dev.tlab.dataset.ConsoleProgress;
-import dev.tlab.dataset.Prepare;
-import dev.tlab.dataset.PrepareListener;
-import dev.tlab.dataset.PrepareProgress;
-import dev.tlab.dataset.PrepareRequest;
-import dev.tlab.dataset.Prepared;
-import dev.tlab.dataset.TextSources;
-import dev.tlab.tokenize.Tokenizer;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Streaming prepare under a small heap: {@code generate DIR MB} writes a text corpus of MB megabytes
- * (files of 64 MB), {@code prepare DIR OUT THREADS} prepares it and prints the throughput. Run by
- * scripts/PrepareMemory.sh, which measures the peak resident memory.
- *
- * The tokenizer splits text as GPT-2 does before its merges (the same regular expression) and
- * hashes each piece into 50,256 ids, so the pipeline does real per-character work; a trained BPE
- * tokenizer does more (its merges), so expect its MB/s to be lower and the memory to be the same.
+ * {@code generate DIR MB} writes a text corpus of MB megabytes (files of 64 MB, one document each):
+ * common English words with accents, CJK, an emoji, numbers and punctuation mixed in, so every
+ * tokenizer path is exercised. Run by scripts/PrepareMemory.sh, which then measures {@code tlab
+ * prepare} on it.
  */
 public class PrepareMemory {
 
     public static void main(String[] args) throws IOException {
-        switch (args[0]) {
-            case "generate" -> generate(Path.of(args[1]), Long.parseLong(args[2]));
-            case "prepare" -> prepare(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
-            default -> throw new IllegalArgumentException("usage: generate DIR MB | prepare DIR OUT THREADS");
+        if (args.length != 3 || !args[0].equals("generate")) {
+            throw new IllegalArgumentException("usage: generate DIR MB");
         }
+        generate(Path.of(args[1]), Long.parseLong(args[2]));
     }
 
     static void generate(Path dir, long megabytes) throws IOException {
@@ -64,80 +48,5 @@ public class PrepareMemory {
             }
         }
         System.out.printf(Locale.ROOT, "generated %,d bytes in %s%n", written, dir);
-    }
-
-    static void prepare(Path corpus, Path out, int threads) {
-        TextSources source = TextSources.resolve("data.path", corpus.toString(), Path.of("."), null);
-        PrepareRequest request = PrepareRequest.of(source, new PretokenHash(), out).withThreads(threads);
-        PrintWriter console = new PrintWriter(System.out, true);
-        PrepareProgress[] last = {null};
-        ConsoleProgress bar = new ConsoleProgress(console, false);
-        PrepareListener listener = new PrepareListener() {
-            @Override
-            public void progress(PrepareProgress progress) {
-                last[0] = progress;
-                bar.progress(progress);
-            }
-
-            @Override
-            public void message(String text) {
-                bar.message(text);
-            }
-        };
-        long start = System.nanoTime();
-        Prepared prepared = Prepare.run(request, listener);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long bytes = source.totalBytes();
-        System.out.printf(Locale.ROOT, "%s %,d bytes with %d threads and -Xmx%dm in %.1f s: %.1f MB/s overall, %,d tokens%n",
-                prepared.reused() ? "reused" : "prepared", bytes, threads, Runtime.getRuntime().maxMemory() >> 20, seconds,
-                bytes / 1e6 / seconds, prepared.shards().train().length() + prepared.shards().val().length());
-    }
-
-    /** GPT-2's pre-tokenization, each piece hashed to an id; 50256 separates documents. */
-    static final class PretokenHash implements Tokenizer {
-        private static final Pattern PIECES =
-                Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
-
-        @Override
-        public String kind() {
-            return "pretoken-hash";
-        }
-
-        @Override
-        public int vocabSize() {
-            return 50257;
-        }
-
-        @Override
-        public int[] encode(String text) {
-            int[] ids = new int[16];
-            int n = 0;
-            Matcher m = PIECES.matcher(text);
-            while (m.find()) {
-                if (n == ids.length) {
-                    ids = Arrays.copyOf(ids, n * 2);
-                }
-                ids[n++] = Math.floorMod(text.substring(m.start(), m.end()).hashCode(), 50256);
-            }
-            return Arrays.copyOf(ids, n);
-        }
-
-        @Override
-        public String decode(int[] ids) {
-            throw new UnsupportedOperationException("hashed ids cannot be decoded");
-        }
-
-        @Override
-        public int documentSeparator() {
-            return 50256;
-        }
-
-        @Override
-        public String fingerprint() {
-            return "pretoken-hash-v1";
-        }
-
-        @Override
-        public void save(Path dir) {}
     }
 }

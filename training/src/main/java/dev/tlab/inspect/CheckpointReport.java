@@ -58,6 +58,8 @@ public final class CheckpointReport {
                 name(run.data().task()), run.data().task().synthetic() ? "generated problems" : run.data().path(),
                 train.batchSize(), train.gradAccum(), train.lr(), train.minLr(), train.warmup(), train.weightDecay(),
                 train.precision() + (state.lossScale() > 0 ? " (loss scale " + state.lossScale() + ")" : "")));
+        line(out, "tokenizer", String.format(Locale.ROOT, "%s, %,d tokens | fingerprint %s", state.tokenizer().kind(),
+                state.tokenizer().vocabSize(), state.tokenizer().fingerprint().substring(0, 16)));
         if (!run.finetune().freeze().isEmpty()) {
             line(out, "frozen", String.join(", ", run.finetune().freeze()));
         }
