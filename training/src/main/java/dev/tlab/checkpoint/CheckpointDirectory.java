@@ -1,5 +1,6 @@
 package dev.tlab.checkpoint;
 
+import dev.tlab.files.DurableFiles;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -7,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.tlab.checkpoint.CheckpointState.FileDigest;
+import dev.tlab.files.FileDigest;
 import dev.tlab.config.ConfigException;
 import dev.tlab.tokenize.Tokenizer;
 import java.io.IOException;

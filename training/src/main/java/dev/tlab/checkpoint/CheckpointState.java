@@ -2,6 +2,7 @@ package dev.tlab.checkpoint;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tlab.files.FileDigest;
 import java.util.Map;
 
 /**
@@ -86,8 +87,6 @@ public record CheckpointState(
                 parent, files);
     }
 
-    /** Size and SHA-256 (lowercase hex) of one file. */
-    public record FileDigest(long bytes, String sha256) {}
 
     public CheckpointState withConfig(JsonNode tree) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,

@@ -1,5 +1,6 @@
 package dev.tlab.dataset;
 
+import dev.tlab.files.DurableFiles;
 import dev.tlab.config.ConfigException;
 import dev.tlab.tokenize.Tokenizer;
 import java.io.IOException;
@@ -56,9 +57,9 @@ public final class Prepare {
         listener.message("preparing " + output + ": " + stale);
         Path tmp = null;
         try {
-            tmp = AtomicDirectory.freshTemp(output);
+            tmp = DurableFiles.freshTemp(output, ".preparing");
             DatasetMeta meta = new Prepare(request, listener).write(tmp);
-            AtomicDirectory.publish(tmp, output);
+            DurableFiles.publish(tmp, output);
             tmp = null;
             listener.message(String.format(Locale.ROOT, "prepared %s: train %s, val %s (%s)",
                     output, describe(meta.train()), describe(meta.val()), meta.dtype().label()));
@@ -67,7 +68,7 @@ public final class Prepare {
         } finally {
             if (tmp != null) {
                 try {
-                    AtomicDirectory.deleteTree(tmp);
+                    DurableFiles.deleteTree(tmp);
                 } catch (IOException ignored) {
                     // a later prepare starts from a fresh temporary directory anyway
                 }
@@ -209,7 +210,8 @@ public final class Prepare {
             tokenizer.save(dir);
             DatasetMeta meta = new DatasetMeta(DatasetMeta.VERSION, tokenizerInfo(tokenizer), dtype, request.settings(),
                     train, val, trainFiles, valFiles);
-            AtomicDirectory.writeSynced(dir.resolve(DatasetMeta.FILE), meta.toJson());
+            DurableFiles.writeSynced(dir.resolve(DatasetMeta.FILE),
+                    out -> out.write(meta.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             return meta;
         } finally {
             pool.shutdownNow();

@@ -1,5 +1,6 @@
 package dev.tlab.checkpoint;
 
+import dev.tlab.files.DurableFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,5 @@
-package dev.tlab.checkpoint;
+package dev.tlab.files;
 
-import dev.tlab.checkpoint.CheckpointState.FileDigest;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -24,16 +23,16 @@ import java.util.stream.Stream;
  * are taken, and a directory is built under a temporary name and renamed into place only once
  * everything in it is durable.
  */
-final class DurableFiles {
+public final class DurableFiles {
 
     private DurableFiles() {}
 
-    interface Writer {
+    public interface Writer {
         void write(OutputStream out) throws IOException;
     }
 
     /** Writes, flushes and fsyncs a new file; returns its size and SHA-256. */
-    static FileDigest writeSynced(Path file, Writer writer) throws IOException {
+    public static FileDigest writeSynced(Path file, Writer writer) throws IOException {
         MessageDigest digest = newDigest();
         long[] bytes = {0};
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -69,8 +68,13 @@ final class DurableFiles {
     }
 
     /** A fresh, empty {@code <target>.tmp} directory to build {@code target} in. */
-    static Path freshTemp(Path target) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    public static Path freshTemp(Path target) throws IOException {
+        return freshTemp(target, ".tmp");
+    }
+
+    /** A fresh, empty {@code <target><suffix>} directory beside {@code target} (same file system, so the rename is atomic). */
+    public static Path freshTemp(Path target, String suffix) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + suffix);
         Files.createDirectories(target.getParent());
         deleteTree(tmp);
         Files.createDirectories(tmp);
@@ -81,7 +85,7 @@ final class DurableFiles {
      * Renames the finished {@code tmp} to {@code target}, replacing one of that name only once the
      * new one is in place (the old one is moved to {@code <target>.old}, then deleted).
      */
-    static void publish(Path tmp, Path target) throws IOException {
+    public static void publish(Path tmp, Path target) throws IOException {
         syncDirectory(tmp);
         Path parent = target.getParent();
         if (Files.exists(target)) {
@@ -98,7 +102,7 @@ final class DurableFiles {
     }
 
     /** Makes renames and new entries durable; not possible on every platform, so best effort. */
-    static void syncDirectory(Path dir) {
+    public static void syncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException | UnsupportedOperationException e) {
@@ -106,7 +110,7 @@ final class DurableFiles {
         }
     }
 
-    static String sha256(Path file) throws IOException {
+    public static String sha256(Path file) throws IOException {
         MessageDigest digest = newDigest();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buffer = new byte[1 << 16];
@@ -117,7 +121,7 @@ final class DurableFiles {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    static void deleteTree(Path root) throws IOException {
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
