@@ -2,7 +2,9 @@ package dev.tlab.cli;
 
 import dev.tlab.config.ConfigException;
 import dev.tlab.train.TrainingStopped;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,7 +41,9 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         SignalWatch.holdUntilExit();
-        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        // UTF-8 whatever the locale: generated text may hold any character, and a POSIX locale would print '?'.
+        System.exit(run(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
+                new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), args));
     }
 
     /**
