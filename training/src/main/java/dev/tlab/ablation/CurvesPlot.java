@@ -13,14 +13,24 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** {@code curves.png}: val loss against step, one line per setting (mean over seeds), the seeds' range shaded. */
+/**
+ * {@code curves.png}: val loss against step, one line per setting (mean over seeds), the seeds'
+ * range shaded. When the settings use different tokenizers, nats per token cannot be compared: the
+ * plot shows bits per byte instead; and when their step counts differ (the same training bytes in
+ * fewer, larger BPE steps), against the share of each run's steps.
+ */
 final class CurvesPlot {
 
     private CurvesPlot() {}
 
     static void write(Sweep sweep, List<Results.Finished> finished, Path file) {
-        XYChart chart = LossPlot.chart(sweep.spec().name() + ": val loss (line: mean over seeds, band: min to max)",
-                "step", "val loss (nats)", 1000, 600);
+        boolean bitsPerByte = !finished.isEmpty() && finished.stream().allMatch(f -> !f.bpbCurve().isEmpty())
+                && finished.stream().map(f -> f.run().config().data().tokenizer() + f.run().config().data().vocabSize())
+                        .distinct().count() > 1;
+        boolean share = finished.stream().map(f -> f.run().config().train().steps()).distinct().count() > 1;
+        String quantity = bitsPerByte ? "val bits per byte" : "val loss";
+        XYChart chart = LossPlot.chart(sweep.spec().name() + ": " + quantity + " (line: mean over seeds, band: min to max)",
+                share ? "share of the run's steps (%)" : "step", bitsPerByte ? quantity : "val loss (nats)", 1000, 600);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setPlotContentSize(0.95);
         chart.getStyler().setYAxisDecimalPattern("0.00");
@@ -29,7 +39,10 @@ final class CurvesPlot {
         int index = 0;
         for (String setting : sweep.settings()) {
             List<TreeMap<Long, Double>> curves = finished.stream()
-                    .filter(f -> f.run().setting().equals(setting)).map(Results.Finished::valCurve).toList();
+                    .filter(f -> f.run().setting().equals(setting))
+                    .map(f -> bitsPerByte ? f.bpbCurve() : f.valCurve()).toList();
+            double xScale = share ? 100.0 / finished.stream().filter(f -> f.run().setting().equals(setting))
+                    .findFirst().map(f -> f.run().config().train().steps()).orElse(1) : 1;
             Color color = LossPlot.COLORS[index % LossPlot.COLORS.length];
             BasicStroke stroke = index < LossPlot.COLORS.length
                     ? new BasicStroke(2f)
@@ -59,7 +72,7 @@ final class CurvesPlot {
                     lo = Math.min(lo, v);
                     hi = Math.max(hi, v);
                 }
-                x[i] = step;
+                x[i] = step * xScale;
                 mean[i] = sum / curves.size();
                 low[i] = lo;
                 high[i] = hi;

@@ -24,7 +24,9 @@ import java.util.TreeMap;
 public final class Results {
 
     /** One finished run: its summary, its val curve and its extrapolation losses. */
-    record Finished(Sweep.Run run, RunSummary summary, TreeMap<Long, Double> valCurve, List<ContextLoss> extrapolation) {}
+    /** @param bpbCurve val bits per byte by step; empty where the run did not report it */
+    record Finished(Sweep.Run run, RunSummary summary, TreeMap<Long, Double> valCurve, TreeMap<Long, Double> bpbCurve,
+            List<ContextLoss> extrapolation) {}
 
     /** Mean and sample standard deviation (0 for one value) of the finite values given. */
     record Stat(double mean, double std, int n) {
@@ -67,7 +69,8 @@ public final class Results {
                 missing.add(run.name());
                 continue;
             }
-            finished.add(new Finished(run, summary.get(), valCurve(run.dir()), extrapolation.evaluate(run)));
+            finished.add(new Finished(run, summary.get(), curve(run.dir(), "val_loss"), curve(run.dir(), "val_bpb"),
+                    extrapolation.evaluate(run)));
         }
         return new Results(sweep, finished, missing);
     }
@@ -78,7 +81,8 @@ public final class Results {
         List<ContextLoss> evaluate(Sweep.Run run);
     }
 
-    static TreeMap<Long, Double> valCurve(Path runDir) {
+    /** The value of {@code key} (val_loss, val_bpb) at each step that logged it. */
+    static TreeMap<Long, Double> curve(Path runDir, String key) {
         TreeMap<Long, Double> curve = new TreeMap<>();
         Path file = runDir.resolve("metrics.jsonl");
         try {
@@ -87,8 +91,8 @@ public final class Results {
                     continue;
                 }
                 JsonNode row = JSON.readTree(line);
-                if (row.has("val_loss")) {
-                    curve.put(row.get("step").asLong(), row.get("val_loss").asDouble());
+                if (row.has(key)) {
+                    curve.put(row.get("step").asLong(), row.get(key).asDouble());
                 }
             }
         } catch (IOException e) {
