@@ -32,9 +32,10 @@ public final class ConsoleProgress implements PrepareListener {
         double fraction = Math.min(1, p.bytesDone() / (double) Math.max(1, p.bytesTotal()));
         int filled = (int) (WIDTH * fraction);
         String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
-        String line = String.format(Locale.ROOT, "prepare %,.1f/%,.1f MB [%s] %3d%% | %.1f MB/s | %,d tokens | ETA %s",
-                p.bytesDone() / 1e6, p.bytesTotal() / 1e6, bar, (int) (100 * fraction), p.megabytesPerSecond(), p.tokens(),
-                ProgressBar.duration(p.etaSeconds()));
+        String tokens = p.stage().equals(PrepareProgress.ENCODE) ? String.format(Locale.ROOT, " | %,d tokens", p.tokens()) : "";
+        String line = String.format(Locale.ROOT, "%s %,.1f/%,.1f MB [%s] %3d%% | %.1f MB/s%s | ETA %s",
+                p.stage(), p.bytesDone() / 1e6, p.bytesTotal() / 1e6, bar, (int) (100 * fraction), p.megabytesPerSecond(),
+                tokens, ProgressBar.duration(p.etaSeconds()));
         if (interactive) {
             out.print("\r" + line + "\u001b[K");
             if (p.finished()) {

@@ -125,7 +125,7 @@ public final class DataPreparation {
                 trainer.add(transform.apply().apply(piece.text()));
             }
             done[0] += chunk.sourceBytes();
-            listener.progress(new PrepareProgress(done[0], total, 0, (System.nanoTime() - start) / 1e9));
+            listener.progress(new PrepareProgress(PrepareProgress.TRAIN_BPE, done[0], total, 0, (System.nanoTime() - start) / 1e9));
         });
         ByteLevelBpe trained = Tokenizers.named("data.vocab_size", trainer::train);
         listener.message(String.format(Locale.ROOT, "BPE trained in %.1f s", (System.nanoTime() - start) / 1e9));
