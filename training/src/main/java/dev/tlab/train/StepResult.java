@@ -41,7 +41,7 @@ public record StepResult(
         double stepSeconds) {
 
     public StepResult {
-        updateRatios = Map.copyOf(updateRatios);
+        updateRatios = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(updateRatios));
     }
 
     /** A step without health figures (tests and tools that drive listeners by hand). */

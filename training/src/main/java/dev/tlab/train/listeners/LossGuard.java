@@ -16,8 +16,9 @@ import java.util.function.Supplier;
  * update was applied is a warning, once, naming the step; with {@code train.stop_on_nan} it stops
  * the run instead, before any later listener writes a checkpoint of the broken weights, so the
  * newest complete checkpoint stays the last good one (exit code {@link #EXIT_CODE}). A logged loss
- * above mean + {@value #SPIKE_SDS} standard deviations of the last {@value #WINDOW} logged losses
- * (once at least {@value #MIN_HISTORY} are in) is a spike: a warning, once, never a stop.
+ * above mean + {@value #SPIKE_SDS} standard deviations of the last {@value #WINDOW} logged losses,
+ * and at least {@value #SPIKE_SHARE} times their mean (so the noise of a flat curve is not a spike;
+ * once at least {@value #MIN_HISTORY} are in) is a spike: a warning, once, never a stop.
  *
  * <p>It must hear steps before the {@link CheckpointWriter}.
  */
@@ -29,6 +30,7 @@ public final class LossGuard implements TrainingListener {
     static final int WINDOW = 50;
     static final int MIN_HISTORY = 10;
     static final double SPIKE_SDS = 4;
+    static final double SPIKE_SHARE = 1.1;
 
     private final boolean stopOnNan;
     private final boolean normEveryStep;
@@ -82,13 +84,13 @@ public final class LossGuard implements TrainingListener {
         if (recent.size() >= MIN_HISTORY && !warnedSpike) {
             double mean = recent.stream().mapToDouble(Double::doubleValue).average().orElse(loss);
             double variance = recent.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / (recent.size() - 1);
-            double threshold = mean + SPIKE_SDS * Math.sqrt(variance);
+            double threshold = Math.max(mean + SPIKE_SDS * Math.sqrt(variance), SPIKE_SHARE * mean);
             if (loss > threshold) {
                 warnedSpike = true;
                 warn.accept(String.format(Locale.ROOT,
-                        "warning: loss spiked to %.4f at step %d (mean %.4f + %.0f sd of the last %d logged losses is"
-                                + " %.4f); lowering train.lr or train.grad_clip may help", loss, step.step(), mean,
-                        SPIKE_SDS, recent.size(), threshold));
+                        "warning: loss spiked to %.4f at step %d (above %.4f: the last %d logged losses' mean %.4f + %.0f sd,"
+                                + " and at least %.0f%% of it); lowering train.lr or train.grad_clip may help", loss,
+                        step.step(), threshold, recent.size(), mean, SPIKE_SDS, 100 * SPIKE_SHARE));
             }
         }
         recent.addLast(loss);
