@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "tlab 0.1.0",
         description = "Train small Transformers on the JVM (DJL + PyTorch), and sample from them.",
-        subcommands = {TrainCommand.class, PrepareCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class, PlotCommand.class,
+        subcommands = {TrainCommand.class, PrepareCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class, PlotCommand.class, CompareCommand.class,
             SampleCommand.class, EvalCommand.class, AblateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             "  tlab sample runs/shakespeare-char --prompt \"ROMEO:\" --tokens 400",
             "  tlab eval runs/shakespeare-char --contexts 64,128,256",
             "  tlab plot runs/shakespeare-char",
+            "  tlab compare 'runs/ln-x-pos/*' --markdown compare.md --plot compare.png",
             "  tlab ablate configs/ablations/ln-x-pos.yaml",
             "  tlab bench configs/shakespeare-char.yaml --steps 200"
         })

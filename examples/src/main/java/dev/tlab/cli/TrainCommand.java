@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
             "Train a model from a YAML run config.",
             "Outputs go to <output.dir>/<name>/: config.resolved.yaml, metrics.jsonl (one JSON row per"
                     + " logged step), checkpoints/step-NNNNNN/ (model.safetensors, optimizer.safetensors,"
-                    + " state.json), loss.png and samples.txt.",
+                    + " state.json), loss.png, samples.txt and TensorBoard event files (events.out.tfevents.*).",
             "Every key, its default and allowed values: docs/CONFIG.md."
         })
 final class TrainCommand implements Callable<Integer> {

@@ -219,18 +219,23 @@ public final class Sweep {
      * anywhere (from the working directory this sweep was planned in), then {@code --collect}.
      */
     public List<String> commands(String launcher) {
-        Path cwd = Path.of("").toAbsolutePath();
-        Path base = spec.base().toAbsolutePath().normalize();
-        String basePath = base.startsWith(cwd) ? cwd.relativize(base).toString() : base.toString();
-        List<String> commands = new ArrayList<>();
-        for (Run run : runs) {
-            StringBuilder line = new StringBuilder(launcher).append(" train ").append(shellQuote(basePath));
-            for (String override : run.overrides()) {
-                line.append(" --set ").append(shellQuote(override));
-            }
-            commands.add(line.toString());
+        return runs.stream().map(run -> launcher + " " + arguments(run)).toList();
+    }
+
+    /** A run's command line after the launcher, shell-quoted: {@code train BASE --set ...}. */
+    public String arguments(Run run) {
+        StringBuilder line = new StringBuilder("train ").append(shellQuote(relative(spec.base())));
+        for (String override : run.overrides()) {
+            line.append(" --set ").append(shellQuote(override));
         }
-        return commands;
+        return line.toString();
+    }
+
+    /** {@code path} relative to the working directory when it lies below it, else absolute. */
+    static String relative(Path path) {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path absolute = path.toAbsolutePath().normalize();
+        return absolute.startsWith(cwd) ? cwd.relativize(absolute).toString() : absolute.toString();
     }
 
     static String shellQuote(String word) {

@@ -49,7 +49,8 @@ public final class RunCheckpoints {
     /** Records an evaluation after {@code step} steps; a new lowest loss rewrites {@code best/}. */
     public void evaluated(long step, long tokensSeen, double loss) {
         valLoss = loss;
-        if (Double.isNaN(bestValLoss) || loss < bestValLoss) {
+        // A diverged (NaN) evaluation is never the best, even as the first one.
+        if (Double.isFinite(loss) && (Double.isNaN(bestValLoss) || loss < bestValLoss)) {
             bestValLoss = loss;
             bestValStep = step;
             CheckpointDirectory.write(dir, CheckpointDirectory.BEST, weights(), moments(), state(step, tokensSeen), tokenizer);

@@ -341,7 +341,8 @@ public final class ConfigLoader {
                         c.text("train.precision"),
                         c.longValue("train.seed"),
                         c.integer("train.profile_steps"),
-                        c.text("train.checkpoint_signal"));
+                        c.text("train.checkpoint_signal"),
+                        c.bool("train.stop_on_nan"));
         long batchTokens = (long) train.batchSize() * model.context();
         if (batchTokens > MAX_BATCH_TOKENS) {
             throw new ConfigException("train.batch_size * model.context = " + train.batchSize() + " * " + model.context()
@@ -386,8 +387,9 @@ public final class ConfigLoader {
                         parse(() -> ContextLimit.parse(c.text("sample.context_limit"))));
         FinetuneConfig finetune = new FinetuneConfig(c.texts("finetune.freeze"),
                 FinetuneConfig.VocabPolicy.parse(c.text("finetune.vocab")), c.bool("finetune.resume_optimizer"));
-        return new RunConfig(
-                c.text("name"), model, train, data, checkpoint, sample, finetune, Path.of(c.text("output.dir")));
+        MetricsConfig metrics = new MetricsConfig(c.bool("metrics.tensorboard"));
+        return new RunConfig(c.text("name"), model, train, data, checkpoint, sample, finetune, metrics,
+                Path.of(c.text("output.dir")));
     }
 
     /** Runs an enum parse, turning its message (which names the key) into a config error. */

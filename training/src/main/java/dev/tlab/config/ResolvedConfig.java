@@ -61,6 +61,7 @@ final class ResolvedConfig {
         train.put("seed", t.seed());
         train.put("profile_steps", t.profileSteps());
         train.put("checkpoint_signal", t.checkpointSignal());
+        train.put("stop_on_nan", t.stopOnNan());
 
         DataConfig d = run.data();
         ObjectNode data = root.putObject("data");
@@ -97,6 +98,8 @@ final class ResolvedConfig {
         sample.put("top_p", s.topP());
         sample.put("stop", s.stop());
         sample.put("context_limit", s.contextLimit().toString());
+
+        root.putObject("metrics").put("tensorboard", run.metrics().tensorboard());
 
         root.putObject("output").put("dir", run.outputDir().toString());
         return root;

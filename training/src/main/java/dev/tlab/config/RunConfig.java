@@ -15,6 +15,7 @@ public record RunConfig(
         CheckpointConfig checkpoint,
         SampleConfig sample,
         FinetuneConfig finetune,
+        MetricsConfig metrics,
         Path outputDir) {
 
     public RunConfig {
@@ -31,7 +32,7 @@ public record RunConfig(
     public RunConfig withRunDir(Path runDir) {
         Path absolute = runDir.toAbsolutePath().normalize();
         return new RunConfig(absolute.getFileName().toString(), model, train, data, checkpoint, sample, finetune,
-                absolute.getParent());
+                metrics, absolute.getParent());
     }
 
     /** Every key with its resolved value, as a config file spells it. */

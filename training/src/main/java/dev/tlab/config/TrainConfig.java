@@ -2,7 +2,7 @@ package dev.tlab.config;
 
 /**
  * The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device, seed, profiling and
- * the signal that asks for a checkpoint.
+ * the signal that asks for a checkpoint, and whether a non-finite loss stops the run.
  */
 public record TrainConfig(
         int steps,
@@ -24,7 +24,8 @@ public record TrainConfig(
         String precision,
         long seed,
         int profileSteps,
-        String checkpointSignal) {
+        String checkpointSignal,
+        boolean stopOnNan) {
 
     /** Signals {@code train.checkpoint_signal} may name; TERM and INT always stop the run instead. */
     public static final java.util.List<String> CHECKPOINT_SIGNALS = java.util.List.of("USR1", "USR2", "HUP");

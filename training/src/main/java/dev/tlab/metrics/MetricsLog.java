@@ -87,6 +87,15 @@ public final class MetricsLog implements AutoCloseable {
     /** As above, plus task figures such as {@code exact_match}. */
     public void write(long step, double lr, double trainLoss, double valLoss, double tokensPerSecond, double elapsedSeconds,
             java.util.Map<String, Double> extra) {
+        write(step, lr, trainLoss, valLoss, tokensPerSecond, elapsedSeconds, extra, java.util.Map.of());
+    }
+
+    /**
+     * As above, plus training-health figures after them: numbers (non-finite ones left out) and
+     * booleans, e.g. {@code grad_norm} and {@code clipped}.
+     */
+    public void write(long step, double lr, double trainLoss, double valLoss, double tokensPerSecond, double elapsedSeconds,
+            java.util.Map<String, Double> extra, java.util.Map<String, Object> health) {
         ObjectNode row = JSON.createObjectNode();
         row.put("step", step);
         row.put("lr", lr);
@@ -95,6 +104,15 @@ public final class MetricsLog implements AutoCloseable {
         putIfFinite(row, "tokens_per_s", tokensPerSecond);
         row.put("elapsed_s", Math.round(elapsedSeconds * 1000) / 1000.0);
         extra.forEach((key, value) -> putIfFinite(row, key, value));
+        health.forEach((key, value) -> {
+            if (value instanceof Boolean flag) {
+                row.put(key, flag);
+            } else if (value instanceof Integer count) {
+                row.put(key, count);
+            } else {
+                putIfFinite(row, key, ((Number) value).doubleValue());
+            }
+        });
         try {
             out.write(JSON.writeValueAsString(row));
             out.newLine();

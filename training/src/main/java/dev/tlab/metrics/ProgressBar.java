@@ -27,12 +27,18 @@ public final class ProgressBar {
     /** @param valBitsPerByte the validation text's bits per byte, shown after the val loss (NaN: not shown) */
     public void update(long done, double loss, double valLoss, double valBitsPerByte, double lr, double tokensPerSecond,
             double etaSeconds) {
+        update(done, loss, valLoss, valBitsPerByte, lr, tokensPerSecond, "", etaSeconds);
+    }
+
+    /** @param health shown before the ETA, e.g. {@code " | gnorm 0.84 clip"}; empty for nothing */
+    public void update(long done, double loss, double valLoss, double valBitsPerByte, double lr, double tokensPerSecond,
+            String health, double etaSeconds) {
         int filled = (int) (WIDTH * done / Math.max(1, total));
         String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
         String line =
                 String.format(
                         Locale.ROOT,
-                        "step %" + String.valueOf(total).length() + "d/%d [%s] %3d%% | loss %.4f%s | lr %.2e | %,.0f tok/s | ETA %s",
+                        "step %" + String.valueOf(total).length() + "d/%d [%s] %3d%% | loss %.4f%s | lr %.2e | %,.0f tok/s%s | ETA %s",
                         done,
                         total,
                         bar,
@@ -42,6 +48,7 @@ public final class ProgressBar {
                                 + (Double.isNaN(valBitsPerByte) ? "" : String.format(Locale.ROOT, " (%.3f bpb)", valBitsPerByte)),
                         lr,
                         tokensPerSecond,
+                        health,
                         duration(etaSeconds));
         if (interactive) {
             out.print("\r" + line + "\u001b[K");

@@ -91,6 +91,23 @@ public final class AdamW {
      * @param gradScale multiplies every gradient first (global-norm clipping's factor, or 1)
      */
     public void step(double lr, double gradScale) {
+        step(lr, gradScale, false);
+    }
+
+    /** The update-to-weight ratio's group names, in the order of {@link #step(double, double, boolean)}'s map. */
+    public static final String DECAY = "decay";
+    public static final String NO_DECAY = "no_decay";
+
+    /**
+     * One update, as {@link #step(double, double)}; with {@code measure}, also each group's
+     * update-to-weight ratio ||w_after - w_before|| / ||w_before||, from a copy of the group's flat
+     * weights taken before the update. The update itself is the same either way (the copy is only
+     * read), so measuring on logged steps leaves training bit-identical; it costs one copy of the
+     * weights and two host reads per group.
+     *
+     * @return group name ({@link #DECAY}, {@link #NO_DECAY}) to ratio; empty unless {@code measure}
+     */
+    public Map<String, Double> step(double lr, double gradScale, boolean measure) {
         step++;
         double bias1 = 1 - Math.pow(beta1, step);
         double bias2 = 1 - Math.pow(beta2, step);
@@ -98,10 +115,12 @@ public final class AdamW {
         // w -= lr/bias1 * m / (sqrt(v)/sqrt(bias2) + eps), equal for lrc and eps' below.
         float lrCorrected = (float) (lr * Math.sqrt(bias2) / bias1);
         float epsCorrected = (float) (eps * Math.sqrt(bias2));
-        stepPacked((float) lr, lrCorrected, epsCorrected, (float) gradScale);
+        return stepPacked((float) lr, lrCorrected, epsCorrected, (float) gradScale, measure);
     }
 
-    private void stepPacked(float lr, float lrCorrected, float epsCorrected, float gradScale) {
+    private Map<String, Double> stepPacked(float lr, float lrCorrected, float epsCorrected, float gradScale,
+            boolean measure) {
+        Map<String, Double> ratios = new LinkedHashMap<>();
         try (NDScope ignored = new NDScope()) {
             if (flatGradients == null) {
                 flatGradients = gatherGradients();
@@ -109,8 +128,13 @@ public final class AdamW {
             NDArray[] gradients = flatGradients;
             for (int i = 0; i < groups.size(); i++) {
                 Group group = groups.get(i);
+                NDArray before = measure ? group.weights.duplicate() : null;
                 update(group.weights, gradients[i], group.mean, group.variance, group.decays, lr, lrCorrected,
                         epsCorrected, gradScale);
+                if (measure) {
+                    double change = group.weights.sub(before).norm().getFloat();
+                    ratios.put(group.decays ? DECAY : NO_DECAY, change / before.norm().getFloat());
+                }
                 for (Slot slot : group.slots) {
                     DjlInternals.zeroGradient(slot.parameter.getArray());
                 }
@@ -118,6 +142,7 @@ public final class AdamW {
         } finally {
             releaseGradients();
         }
+        return ratios;
     }
 
     /** One fused native AdamW update of {@code weight} in place. */

@@ -25,7 +25,7 @@ public final class FullPrecision implements TrainingPrecision {
 
     @Override
     public Gradients unscale(AdamW optimizer, boolean needNorm) {
-        return new Gradients(needNorm ? optimizer.gradientNorm() : 0, true, 1);
+        return new Gradients(needNorm ? optimizer.gradientNorm() : Double.NaN, true, 1);
     }
 
     @Override

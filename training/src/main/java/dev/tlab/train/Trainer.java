@@ -24,11 +24,13 @@ import dev.tlab.profile.ProfileTable;
 import dev.tlab.profile.StepProfiler;
 import dev.tlab.train.listeners.CheckpointWriter;
 import dev.tlab.train.listeners.Evaluator;
+import dev.tlab.train.listeners.LossGuard;
 import dev.tlab.train.listeners.LossPlotter;
 import dev.tlab.train.listeners.MetricsWriter;
 import dev.tlab.train.listeners.Profiler;
 import dev.tlab.train.listeners.ProgressReporter;
 import dev.tlab.train.listeners.SampleWriter;
+import dev.tlab.train.listeners.TensorBoardWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -157,10 +159,15 @@ public final class Trainer {
         if (console != null) {
             listeners.add(new ProgressReporter(console, interactive, train.steps(), firstStep));
         }
+        // Before the checkpoint writer: a diverged step must not be saved.
+        listeners.add(new LossGuard(train, this::warn, () -> newestCheckpoint(runDir), "tlab resume " + runDir));
         var checkpointWriter = new CheckpointWriter(checkpoints, config.checkpoint(), train.steps());
         listeners.add(checkpointWriter);
         var samples = new SampleWriter(task, precision, manager, train.seed(), runDir, this::say);
         listeners.add(samples);
+        if (config.metrics().tensorboard()) {
+            listeners.add(TensorBoardWriter.of(runDir, firstStep, config.resolvedYaml(), samples::samples));
+        }
         extraListeners.forEach(listeners::add);
         callbacks.forEach(callback -> listeners.add(new TrainingListener() {
             @Override
@@ -177,6 +184,7 @@ public final class Trainer {
         long tokensSeen = progress.tokensSeen();
         double trainLoss = Double.NaN;
         Throughput throughput = new Throughput();
+        int skipped = 0;
         long start = System.nanoTime();
         for (long s = progress.step(); s < train.steps(); s++) {
             long done = s + 1;
@@ -188,12 +196,19 @@ public final class Trainer {
             TrainingStep.Outcome outcome = step.run(s, reports);
             throughput.add(System.nanoTime() - stepStart, tokensPerStep);
             tokensSeen += tokensPerStep;
+            skipped += outcome.applied() ? 0 : 1;
+            Throughput.Window window = null;
             if (reports) {
                 trainLoss = outcome.loss();
+                window = throughput.take();
             }
             listeners.onStepEnd(new StepResult(done, outcome.lr(), outcome.loss(), outcome.gradNorm(),
-                    outcome.applied(), reports, tokensSeen, reports ? throughput.takeRate() : Double.NaN,
-                    (System.nanoTime() - start) / 1e9));
+                    outcome.applied(), reports, tokensSeen, reports ? window.tokensPerSecond() : Double.NaN,
+                    (System.nanoTime() - start) / 1e9, outcome.clipped(), outcome.lossScale(), reports ? skipped : 0,
+                    outcome.updateRatios(), reports ? window.stepSeconds() : Double.NaN));
+            if (reports) {
+                skipped = 0;
+            }
             checkRequests(done, tokensSeen, train.steps(), ends.checkpoints());
         }
         RunEnd end = new RunEnd(train.steps(), progress.step(), tokensPerStep, throughput.trainSeconds(),
@@ -277,6 +292,26 @@ public final class Trainer {
             throw new UncheckedIOException("cannot create run directory " + runDir, e);
         }
         RunSummary.clear(runDir);
+    }
+
+    /** The newest complete checkpoint of the run, or null when it has none. */
+    private static Path newestCheckpoint(Path runDir) {
+        if (!CheckpointDirectory.hasCheckpoints(runDir.resolve("checkpoints"))) {
+            return null;
+        }
+        try {
+            return CheckpointDirectory.find(runDir);
+        } catch (ConfigException e) {
+            return null;
+        }
+    }
+
+    /** A line that interrupts the progress bar. */
+    private void warn(String line) {
+        if (interactive && console != null) {
+            console.print("\r\u001b[K");
+        }
+        say(line);
     }
 
     private void say(String line) {

@@ -12,6 +12,7 @@ import dev.tlab.optim.GlobalNormClip;
 import dev.tlab.optim.LrSchedule;
 import dev.tlab.precision.TrainingPrecision;
 import dev.tlab.profile.Phase;
+import java.util.Map;
 
 /**
  * One optimizer step: forward and backward over {@code train.grad_accum} micro-batches, the
@@ -29,8 +30,12 @@ final class TrainingStep {
     private final TrainingListener phases;
     private final LrSchedule schedule;
 
-    /** What the step did. {@code loss} is NaN unless it was asked to read it from the device. */
-    record Outcome(double lr, double loss, double gradNorm, boolean applied) {}
+    /**
+     * What the step did. {@code loss} is NaN and {@code updateRatios} empty unless it was asked to
+     * report; {@code gradNorm} is NaN when it was not taken; {@code lossScale} is NaN in float32.
+     */
+    record Outcome(double lr, double loss, double gradNorm, boolean applied, boolean clipped, double lossScale,
+            Map<String, Double> updateRatios) {}
 
     /** @param phases told as each {@link Phase} ends (the profiler's laps) */
     TrainingStep(Task task, TrainingPrecision precision, AdamW optimizer, TrainConfig train, NDManager manager,
@@ -44,26 +49,34 @@ final class TrainingStep {
         this.schedule = new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
     }
 
-    /** Step {@code step} (0-based); reads the loss from the device only when {@code readLoss}. */
-    Outcome run(long step, boolean readLoss) {
+    /**
+     * Step {@code step} (0-based). Only when {@code reports} does it read the loss from the device and
+     * measure the update-to-weight ratios; the gradient norm it takes when clipping or float16 needs
+     * it, on reporting steps, and on every step with {@code train.stop_on_nan} (the divergence check).
+     * None of these reads changes the update.
+     */
+    Outcome run(long step, boolean reports) {
         double lr = schedule.at(step);
         double loss = Double.NaN;
         TrainingPrecision.Gradients gradients;
         try (NDScope ignored = new NDScope()) {
             NDArray total = accumulate((s, micro) -> task.trainLoss(precision.store(), manager, s, micro), step,
                     train.gradAccum(), precision.lossScale(), phases);
-            gradients = precision.unscale(optimizer, train.gradClip() > 0);
-            if (readLoss) {
+            gradients = precision.unscale(optimizer, train.gradClip() > 0 || reports || train.stopOnNan());
+            if (reports) {
                 loss = total.getFloat();
             }
             phases.onPhaseEnd(Phase.CLIP);
         }
         phases.onPhaseEnd(Phase.BOOKKEEPING);
+        double clip = GlobalNormClip.factor(gradients.norm(), train.gradClip());
+        Map<String, Double> ratios = Map.of();
         if (gradients.apply()) {
-            optimizer.step(lr, GlobalNormClip.factor(gradients.norm(), train.gradClip()) / gradients.lossScale());
+            ratios = optimizer.step(lr, clip / gradients.lossScale(), reports);
         }
         phases.onPhaseEnd(Phase.OPTIMIZER);
-        return new Outcome(lr, loss, gradients.norm(), gradients.apply());
+        return new Outcome(lr, loss, gradients.norm(), gradients.apply(), clip < 1,
+                train.halfPrecision() ? gradients.lossScale() : Double.NaN, ratios);
     }
 
     /** One micro-batch's mean loss, recorded for backward. */

@@ -30,6 +30,20 @@ public final class TrainingStopped extends RuntimeException {
         this.checkpoint = checkpoint;
     }
 
+    /**
+     * A run stopped because it diverged ({@code train.stop_on_nan}): nothing of step {@code step} is
+     * saved, and {@code lastGood}, the newest complete checkpoint from before it (null: none), is
+     * where it can continue from.
+     *
+     * @param what what went wrong, e.g. {@code loss is NaN}
+     */
+    public static TrainingStopped diverged(int exitCode, long step, String what, Path lastGood, String continueWith) {
+        String where = "at step " + step + " (" + what + "); no checkpoint of it written; "
+                + (lastGood == null ? "no earlier checkpoint" : "newest complete checkpoint " + lastGood);
+        return new TrainingStopped(new StopRequest.Reason("train.stop_on_nan", exitCode), where, step, lastGood,
+                lastGood == null ? "a lower train.lr, from scratch" : continueWith + " (with a lower train.lr, say)");
+    }
+
     /** A stop between runs of a sweep, {@code where} saying after what. */
     public static TrainingStopped between(StopRequest.Reason reason, String where, String continueWith) {
         return new TrainingStopped(reason, where, -1, null, continueWith);
@@ -54,7 +68,7 @@ public final class TrainingStopped extends RuntimeException {
         return step;
     }
 
-    /** The checkpoint of the last finished step, or null for a stop between runs. */
+    /** The checkpoint of the last finished step (a divergence: the newest before it), or null for a stop between runs. */
     public Path checkpoint() {
         return checkpoint;
     }

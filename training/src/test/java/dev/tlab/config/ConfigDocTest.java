@@ -168,7 +168,8 @@ class ConfigDocTest {
     void everyKeyIsARecordComponentAndEveryComponentAKey() throws Exception {
         Map<String, Class<? extends Record>> sections = Map.of(
                 "model", ModelSettings.class, "train", TrainConfig.class, "data", DataConfig.class,
-                "checkpoint", CheckpointConfig.class, "finetune", FinetuneConfig.class, "sample", SampleConfig.class);
+                "checkpoint", CheckpointConfig.class, "finetune", FinetuneConfig.class, "sample", SampleConfig.class,
+                "metrics", MetricsConfig.class);
         // Components that are not one key each: derived from the data, or one key split in two.
         Map<String, Set<String>> splitOrDerived = Map.of(
                 "model", Set.of("type"), "train", Set.of("beta1", "beta2"));
@@ -188,7 +189,7 @@ class ConfigDocTest {
         }
         Set<String> top = new TreeSet<>();
         defaults.fieldNames().forEachRemaining(top::add);
-        assertEquals(new TreeSet<>(List.of("name", "model", "train", "data", "checkpoint", "finetune", "sample", "output")), top);
+        assertEquals(new TreeSet<>(List.of("name", "model", "train", "data", "checkpoint", "finetune", "sample", "metrics", "output")), top);
         assertTrue(Arrays.stream(RunConfig.class.getRecordComponents()).anyMatch(c -> c.getName().equals("outputDir")));
         if (defaults.get("output").size() != 1) {
             fail("output has keys RunConfig does not read: " + defaults.get("output"));

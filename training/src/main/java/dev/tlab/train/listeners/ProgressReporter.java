@@ -8,7 +8,10 @@ import dev.tlab.train.TrainingListener;
 import java.io.PrintWriter;
 import java.util.Locale;
 
-/** The console: a progress bar with loss, val loss, lr, rate and ETA, and the closing summary. */
+/**
+ * The console: a progress bar with loss, val loss, lr, rate, gradient norm (and float16 loss scale)
+ * and ETA, and the closing summary.
+ */
 public final class ProgressReporter implements TrainingListener {
 
     private final PrintWriter console;
@@ -35,8 +38,27 @@ public final class ProgressReporter implements TrainingListener {
     public void onStepEnd(StepResult step) {
         if (step.reports()) {
             double eta = step.elapsedSeconds() / (step.step() - firstStep) * (steps - step.step());
-            bar.update(step.step(), step.trainLoss(), valLoss, valBitsPerByte, step.lr(), step.tokensPerSecond(), eta);
+            bar.update(step.step(), step.trainLoss(), valLoss, valBitsPerByte, step.lr(), step.tokensPerSecond(),
+                    health(step), eta);
         }
+    }
+
+    /**
+     * The gradient norm ({@code clip} when clipping scaled it) and, in float16, the loss scale and
+     * the steps skipped since the last line.
+     */
+    static String health(StepResult step) {
+        StringBuilder out = new StringBuilder();
+        if (!Double.isNaN(step.gradNorm())) {
+            out.append(String.format(Locale.ROOT, " | gnorm %.3g%s", step.gradNorm(), step.clipped() ? " clip" : ""));
+        }
+        if (!Double.isNaN(step.lossScale())) {
+            out.append(String.format(Locale.ROOT, " | scale %.0f", step.lossScale()));
+            if (step.skippedSteps() > 0) {
+                out.append(", ").append(step.skippedSteps()).append(" skipped");
+            }
+        }
+        return out.toString();
     }
 
     @Override
