@@ -128,12 +128,13 @@ public final class AdamW {
             NDArray[] gradients = flatGradients;
             for (int i = 0; i < groups.size(); i++) {
                 Group group = groups.get(i);
-                NDArray before = measure ? group.weights.duplicate() : null;
+                // The copy is taken from a detached view, outside autograd, and freed at once: a copy
+                // still tied to the weights' graph changed later updates in a fresh JVM.
+                NDArray before = measure ? detachedCopy(group.weights) : null;
                 update(group.weights, gradients[i], group.mean, group.variance, group.decays, lr, lrCorrected,
                         epsCorrected, gradScale);
                 if (measure) {
-                    double change = group.weights.sub(before).norm().getFloat();
-                    ratios.put(group.decays ? DECAY : NO_DECAY, change / before.norm().getFloat());
+                    ratios.put(group.decays ? DECAY : NO_DECAY, updateRatio(group.weights, before));
                 }
                 for (Slot slot : group.slots) {
                     DjlInternals.zeroGradient(slot.parameter.getArray());
@@ -143,6 +144,22 @@ public final class AdamW {
             releaseGradients();
         }
         return ratios;
+    }
+
+    private static NDArray detachedCopy(NDArray weights) {
+        try (NDArray detached = weights.stopGradient()) {
+            NDArray copy = detached.duplicate();
+            NDScope.unregister(copy);
+            return copy;
+        }
+    }
+
+    /** ||after - before|| / ||before||, reading only detached arrays; frees {@code before}. */
+    private static double updateRatio(NDArray weights, NDArray before) {
+        try (before; NDArray after = weights.stopGradient(); NDArray change = after.sub(before);
+                NDArray changeNorm = change.norm(); NDArray beforeNorm = before.norm()) {
+            return changeNorm.getFloat() / (double) beforeNorm.getFloat();
+        }
     }
 
     /** One fused native AdamW update of {@code weight} in place. */
