@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         version = "tlab 0.1.0",
         description = "Train small Transformers on the JVM (DJL + PyTorch), and sample from them.",
         subcommands = {TrainCommand.class, PrepareCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class, PlotCommand.class,
-            SampleCommand.class, EvalCommand.class, AblateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+            SampleCommand.class, EvalCommand.class, AblateCommand.class, BenchCommand.class, ImportCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
@@ -28,7 +28,9 @@ import picocli.CommandLine.Command;
             "  tlab eval runs/shakespeare-char --contexts 64,128,256",
             "  tlab plot runs/shakespeare-char",
             "  tlab ablate configs/ablations/ln-x-pos.yaml",
-            "  tlab bench configs/shakespeare-char.yaml --steps 200"
+            "  tlab bench configs/shakespeare-char.yaml --steps 200",
+            "  tlab import gpt2 models/gpt2 --out runs/gpt2",
+            "  tlab export runs/gpt2-shakespeare --format hf exported/gpt2-shakespeare"
         })
 public final class Main implements Runnable {
 
