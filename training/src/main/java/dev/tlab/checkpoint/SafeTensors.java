@@ -199,8 +199,14 @@ public final class SafeTensors {
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
                 ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + e.begin(), length)
                         .order(ByteOrder.LITTLE_ENDIAN);
-                // The engine copies a direct buffer into its own tensor, so the map may go after this.
-                NDArray array = manager.create(data, e.djlShape(), DataType.fromSafetensors(e.dtype()));
+                // DJL's PyTorch engine wraps a direct buffer without copying it (torch::from_blob), and
+                // the map is unmapped once the collector finds it unreachable: copy while it is held.
+                NDArray array;
+                try (NDArray view = manager.create(data, e.djlShape(), DataType.fromSafetensors(e.dtype()))) {
+                    array = view.duplicate();
+                } finally {
+                    java.lang.ref.Reference.reachabilityFence(data);
+                }
                 array.setName(name);
                 return array;
             } catch (IOException ex) {
