@@ -92,6 +92,12 @@ def model_config(state):
     for k, v in wanted.items():
         if config[k] != v:
             raise SystemExit(f"model.{k} = {config[k]}: this script rebuilds only model.{k} = {v}")
+    # Keys added later: absent from older checkpoints, where they had these values.
+    if not isinstance(saved, str):
+        for k, v in {"gelu": "erf", "norm_eps": 1e-5}.items():
+            if saved["model"].get(k, v) != v:
+                raise SystemExit(f"model.{k} = {saved['model'][k]}: this script rebuilds only model.{k} = {v}"
+                                 " (for GPT-2 weights see scripts/gpt2-weights/make_fixture.py)")
     task = key("data", "task")
     if task != "lm":
         raise SystemExit(f"data.task = {task}: this script rebuilds only the decoder of data.task = lm")

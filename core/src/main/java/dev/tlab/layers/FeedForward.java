@@ -11,19 +11,21 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * Position-wise MLP. GELU: {@code proj(drop(gelu(fc(x))))}. SwiGLU: {@code fc} projects to gate and
+ * Position-wise MLP. GELU (exact or tanh, {@link Gelu}): {@code proj(drop(gelu(fc(x))))}. SwiGLU: {@code fc} projects to gate and
  * up halves in one matmul, then {@code proj(drop(silu(gate) * up))}.
  */
 public class FeedForward extends AbstractBlock {
 
     private final FfnKind kind;
+    private final Gelu gelu;
     private final long hidden;
     private final double dropout;
     private final Dense fc;
     private final Dense proj;
 
-    public FeedForward(FfnKind kind, long dModel, long hidden, boolean bias, double dropout, double projInitStd) {
+    public FeedForward(FfnKind kind, Gelu gelu, long dModel, long hidden, boolean bias, double dropout, double projInitStd) {
         this.kind = kind;
+        this.gelu = gelu;
         this.hidden = hidden;
         this.dropout = dropout;
         long fcOut = kind == FfnKind.SWIGLU ? 2 * hidden : hidden;
@@ -40,7 +42,7 @@ public class FeedForward extends AbstractBlock {
             // silu(g) = g * sigmoid(g); DJL has no fused SiLU.
             activated = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
         } else {
-            activated = h.getNDArrayInternal().gelu();
+            activated = gelu.apply(h);
         }
         return proj.forward(ps, Dropout.apply(activated, dropout, training));
     }

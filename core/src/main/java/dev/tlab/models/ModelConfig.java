@@ -1,6 +1,7 @@
 package dev.tlab.models;
 
 import dev.tlab.layers.FfnKind;
+import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
@@ -17,10 +18,12 @@ import dev.tlab.positional.PositionalKind;
  * @param dModel residual stream width
  * @param dFf feed-forward hidden width; 0 means 4 d (gelu) or 8d/3 rounded up to 8 (swiglu)
  * @param ffn feed-forward activation
+ * @param gelu the GELU of a {@code gelu} feed-forward: exact (erf) or GPT-2's tanh approximation
  * @param context the longest sequence the model trains on
  * @param dropout dropout on embeddings, attention weights, inside the FFN and on sublayer outputs
  * @param normPlacement where the norm sits in each residual branch
  * @param norm which normalization to use
+ * @param normEps the epsilon of every norm
  * @param positional how positions are encoded
  * @param ropeBase RoPE frequency base
  * @param ropeFraction fraction of each head's dimensions that RoPE rotates
@@ -38,10 +41,12 @@ public record ModelConfig(
         int dModel,
         int dFf,
         FfnKind ffn,
+        Gelu gelu,
         int context,
         double dropout,
         NormPlacement normPlacement,
         NormType norm,
+        double normEps,
         PositionalKind positional,
         double ropeBase,
         double ropeFraction,
@@ -51,9 +56,12 @@ public record ModelConfig(
         boolean bias) {
 
     public ModelConfig {
-        if (type == null || ffn == null || normPlacement == null || norm == null || positional == null) {
+        if (type == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null) {
             throw new IllegalArgumentException(
-                    "model.type, model.ffn, model.norm_placement, model.norm and model.positional must be set");
+                    "model.type, model.ffn, model.gelu, model.norm_placement, model.norm and model.positional must be set");
+        }
+        if (!(normEps > 0 && normEps < 1)) {
+            throw new IllegalArgumentException("model.norm_eps must be in (0, 1), got " + normEps);
         }
         positive("model.layers", layers);
         positive("model.heads", heads);
@@ -192,10 +200,12 @@ public record ModelConfig(
         b.dModel = dModel;
         b.dFf = dFf;
         b.ffn = ffn;
+        b.gelu = gelu;
         b.context = context;
         b.dropout = dropout;
         b.normPlacement = normPlacement;
         b.norm = norm;
+        b.normEps = normEps;
         b.positional = positional;
         b.ropeBase = ropeBase;
         b.ropeFraction = ropeFraction;
@@ -216,10 +226,12 @@ public record ModelConfig(
         private int dModel = 128;
         private int dFf;
         private FfnKind ffn = FfnKind.GELU;
+        private Gelu gelu = Gelu.ERF;
         private int context = 64;
         private double dropout;
         private NormPlacement normPlacement = NormPlacement.PRE;
         private NormType norm = NormType.LAYERNORM;
+        private double normEps = 1e-5;
         private PositionalKind positional = PositionalKind.LEARNED;
         private double ropeBase = 10000;
         private double ropeFraction = 1.0;
@@ -236,10 +248,12 @@ public record ModelConfig(
         public Builder dModel(int v) { dModel = v; return this; }
         public Builder dFf(int v) { dFf = v; return this; }
         public Builder ffn(FfnKind v) { ffn = v; return this; }
+        public Builder gelu(Gelu v) { gelu = v; return this; }
         public Builder context(int v) { context = v; return this; }
         public Builder dropout(double v) { dropout = v; return this; }
         public Builder normPlacement(NormPlacement v) { normPlacement = v; return this; }
         public Builder norm(NormType v) { norm = v; return this; }
+        public Builder normEps(double v) { normEps = v; return this; }
         public Builder positional(PositionalKind v) { positional = v; return this; }
         public Builder ropeBase(double v) { ropeBase = v; return this; }
         public Builder ropeFraction(double v) { ropeFraction = v; return this; }
@@ -249,8 +263,8 @@ public record ModelConfig(
         public Builder bias(boolean v) { bias = v; return this; }
 
         public ModelConfig build() {
-            return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, context,
-                    dropout, normPlacement, norm, positional, ropeBase, ropeFraction, relativeBuckets,
+            return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, gelu, context,
+                    dropout, normPlacement, norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets,
                     relativeMaxDistance, tieEmbeddings, bias);
         }
     }

@@ -46,7 +46,7 @@ public class TransformerBlock extends AbstractBlock {
             xattn = null;
             xattnBranch = null;
         }
-        mlp = new FeedForward(config.ffn(), config.dModel(), config.ffHidden(), config.bias(), config.dropout(),
+        mlp = new FeedForward(config.ffn(), config.gelu(), config.dModel(), config.ffHidden(), config.bias(), config.dropout(),
                 projStd);
         mlpBranch = new ResidualBranch(config, "2", "mlp", mlp, SublayerKind.FFN, this::addChildBlock);
     }

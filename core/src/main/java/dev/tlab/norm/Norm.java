@@ -17,16 +17,24 @@ import dev.tlab.layers.Precision;
  */
 public class Norm extends AbstractBlock {
 
+    /** The default epsilon ({@code model.norm_eps}), PyTorch's and GPT-2's. */
     public static final float EPS = 1e-5f;
 
     private final NormType type;
     private final long features;
+    private final float eps;
     private final Parameter weight;
     private final Parameter bias;
 
     public Norm(NormType type, long features, boolean withBias) {
+        this(type, features, withBias, EPS);
+    }
+
+    /** @param eps added to the variance (LayerNorm) or mean square (RMSNorm) before the square root */
+    public Norm(NormType type, long features, boolean withBias, double eps) {
         this.type = type;
         this.features = features;
+        this.eps = (float) eps;
         weight =
                 addParameter(
                         Params.of("weight", Parameter.Type.GAMMA, new Shape(features), Initializer.ONES));
@@ -44,11 +52,11 @@ public class Norm extends AbstractBlock {
         NDArray y;
         if (type == NormType.RMSNORM) {
             // x / sqrt(mean(x^2) + eps) * g: no centring, no shift.
-            NDArray rms = wide.square().mean(new int[] {-1}, true).add(EPS).sqrt();
+            NDArray rms = wide.square().mean(new int[] {-1}, true).add(eps).sqrt();
             y = wide.div(rms).mul(gain);
         } else {
             NDArray shift = bias == null ? gain.zerosLike() : Precision.widen(ps.getValue(bias, x.getDevice(), true));
-            y = wide.getNDArrayInternal().layerNorm(wide, new Shape(features), gain, shift, EPS).singletonOrThrow();
+            y = wide.getNDArrayInternal().layerNorm(wide, new Shape(features), gain, shift, eps).singletonOrThrow();
         }
         return Precision.narrow(y, x.getDataType());
     }

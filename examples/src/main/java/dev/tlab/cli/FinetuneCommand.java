@@ -35,7 +35,8 @@ final class FinetuneCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--from", required = true, paramLabel = "CHECKPOINT",
-            description = "A checkpoint directory (e.g. runs/shakespeare-char/checkpoints/best) or a run directory (its newest complete checkpoint).")
+            description = "A checkpoint directory (e.g. runs/shakespeare-char/checkpoints/best), a run directory (its newest complete checkpoint)"
+                    + " or a Hugging Face GPT-2 folder (config.json and model.safetensors, read in place).")
     Path from;
 
     @Option(names = "--resume-optimizer", description = "Keep the checkpoint's AdamW moments and step count instead of starting fresh.")

@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "tlab 0.1.0",
         description = "Train small Transformers on the JVM (DJL + PyTorch), and sample from them.",
-        subcommands = {TrainCommand.class, PrepareCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class, PlotCommand.class, CompareCommand.class,
-            SampleCommand.class, EvalCommand.class, AblateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, PrepareCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class,
+            PlotCommand.class, CompareCommand.class, SampleCommand.class, EvalCommand.class, AblateCommand.class,
+            BenchCommand.class, ImportCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Examples:",
@@ -29,7 +30,9 @@ import picocli.CommandLine.Command;
             "  tlab plot runs/shakespeare-char",
             "  tlab compare 'runs/ln-x-pos/*' --markdown compare.md --plot compare.png",
             "  tlab ablate configs/ablations/ln-x-pos.yaml",
-            "  tlab bench configs/shakespeare-char.yaml --steps 200"
+            "  tlab bench configs/shakespeare-char.yaml --steps 200",
+            "  tlab import gpt2 models/gpt2 --out runs/gpt2",
+            "  tlab export runs/gpt2-shakespeare --format hf exported/gpt2-shakespeare"
         })
 public final class Main implements Runnable {
 

@@ -66,6 +66,12 @@ public final class CheckpointDirectory {
      */
     public static Path write(Path checkpointsDir, String name, Map<String, NDArray> weights,
             Map<String, NDArray> moments, CheckpointState state, Tokenizer tokenizer) {
+        return write(checkpointsDir, name, SafeTensors.tensors(weights), SafeTensors.tensors(moments), state, tokenizer);
+    }
+
+    /** {@link #write}, with tensors whose bytes are produced one at a time as they are written. */
+    public static Path write(Path checkpointsDir, String name, List<SafeTensors.Tensor> weights,
+            List<SafeTensors.Tensor> moments, CheckpointState state, Tokenizer tokenizer) {
         Path target = checkpointsDir.resolve(name);
         try {
             Path tmp = DurableFiles.freshTemp(target);

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
+import dev.tlab.hf.Gpt2Folder;
+import dev.tlab.hf.Gpt2Import;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.tokenize.Tokenizers;
@@ -37,6 +39,8 @@ public final class RunStart {
     private final CheckpointState state;
     private final RunConfig saved;
     private final List<String> skipped;
+    /** Weights from elsewhere than the checkpoint's own file (a Hugging Face folder), or null. */
+    private final TensorSource foreign;
 
     private RunStart(Mode mode, CheckpointDirectory.Found found) {
         this.mode = mode;
@@ -45,6 +49,17 @@ public final class RunStart {
         this.saved = found == null ? null : ConfigLoader.fromTree(state.config(),
                 checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(), List.of());
         this.skipped = found == null ? List.of() : found.skipped();
+        this.foreign = null;
+    }
+
+    /** A fine-tune from weights with no tlab checkpoint around them, described by {@code state}. */
+    private RunStart(Path source, CheckpointState state, TensorSource weights) {
+        this.mode = Mode.FINETUNE;
+        this.checkpoint = source;
+        this.state = state;
+        this.saved = ConfigLoader.fromTree(state.config(), source.toString(), List.of());
+        this.skipped = List.of();
+        this.foreign = weights;
     }
 
     public static RunStart scratch() {
@@ -56,8 +71,15 @@ public final class RunStart {
         return new RunStart(Mode.RESUME, CheckpointDirectory.locate(path));
     }
 
-    /** @param path a checkpoint, or a run directory (its newest complete checkpoint) */
+    /**
+     * @param path a checkpoint, a run directory (its newest complete checkpoint) or a Hugging Face
+     *     GPT-2 folder (read in place, as {@code tlab import gpt2} would import it)
+     */
     public static RunStart finetune(Path path) {
+        if (Gpt2Folder.isFolder(path)) {
+            Gpt2Folder folder = Gpt2Folder.open(path);
+            return new RunStart(path, Gpt2Import.state(folder, Gpt2Import.runConfig(folder, path, List.of())), folder);
+        }
         return new RunStart(Mode.FINETUNE, CheckpointDirectory.locate(path));
     }
 
@@ -152,7 +174,15 @@ public final class RunStart {
                     + ") get fresh rows in the token table" + (parameters.containsKey("head.weight") ? " and head" : "")
                     + "; the checkpoint's " + state.vocabulary().length + " rows are kept");
         }
-        WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
+        if (foreign != null && config.finetune().resumeOptimizer()) {
+            throw new ConfigException("finetune.resume_optimizer: " + checkpoint + " is a Hugging Face folder, which holds"
+                    + " no optimizer state; fine-tune with a fresh optimizer");
+        }
+        if (foreign != null) {
+            WeightLoader.loadWeights(foreign, parameters, manager, rows);
+        } else {
+            WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
+        }
         AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()
                 ? readMoments(trainable, rows, manager, say) : AdamW.State.FRESH;
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");

@@ -82,24 +82,54 @@ public final class SafeTensors {
     /** Writes {@code tensors} (name to array) with optional string metadata. */
     public static void write(OutputStream out, Map<String, NDArray> tensors, Map<String, String> metadata)
             throws IOException {
+        write(out, tensors(tensors), metadata);
+    }
+
+    /** Arrays as tensors to {@link #write(OutputStream, List, Map) write}. */
+    public static List<Tensor> tensors(Map<String, NDArray> arrays) {
+        List<Tensor> list = new ArrayList<>();
+        arrays.forEach((name, array) -> list.add(new Tensor(name, array.getDataType().asSafetensors(),
+                array.getShape().getShape(), o -> o.write(array.toByteArray()))));
+        return list;
+    }
+
+    /** Writes the bytes of one tensor, in the layout its header entry announces. */
+    public interface TensorData {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** One tensor to write: its header entry, and its bytes produced only when written. */
+    public record Tensor(String name, String dtype, long[] shape, TensorData data) {}
+
+    /**
+     * Writes {@code tensors} in name order, each one's bytes asked for only when its turn comes, so
+     * a file larger than memory can be written one tensor at a time.
+     */
+    public static void write(OutputStream out, List<Tensor> tensors, Map<String, String> metadata) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             throw new IllegalStateException("safetensors writing needs a little-endian machine");
         }
-        Map<String, NDArray> sorted = new TreeMap<>(tensors);
+        List<Tensor> sorted = new ArrayList<>(tensors);
+        sorted.sort(Comparator.comparing(Tensor::name));
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
             new TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
-        for (var entry : sorted.entrySet()) {
-            NDArray array = entry.getValue();
-            String dtype = array.getDataType().asSafetensors();
-            long bytes = array.size() * array.getDataType().getNumOfBytes();
-            ObjectNode node = header.putObject(entry.getKey());
-            node.put("dtype", dtype);
+        long[] sizes = new long[sorted.size()];
+        for (int i = 0; i < sorted.size(); i++) {
+            Tensor tensor = sorted.get(i);
+            long count = 1;
+            for (long d : tensor.shape()) {
+                count *= d;
+            }
+            long bytes = count * DTYPE_BYTES.get(tensor.dtype());
+            sizes[i] = bytes;
+            ObjectNode node = header.putObject(tensor.name());
+            node.put("dtype", tensor.dtype());
             var shape = node.putArray("shape");
-            for (long d : array.getShape().getShape()) {
+            for (long d : tensor.shape()) {
                 shape.add(d);
             }
             node.putArray("data_offsets").add(offset).add(offset + bytes);
@@ -112,8 +142,88 @@ public final class SafeTensors {
         java.util.Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
         out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
         out.write(headerBytes);
-        for (NDArray array : sorted.values()) {
-            out.write(array.toByteArray());
+        for (int i = 0; i < sorted.size(); i++) {
+            CountingStream counted = new CountingStream(out);
+            sorted.get(i).data().writeTo(counted);
+            if (counted.count != sizes[i]) {
+                throw new IllegalStateException("tensor '" + sorted.get(i).name() + "' wrote " + counted.count
+                        + " bytes, its header entry announces " + sizes[i]);
+            }
+        }
+    }
+
+    /** Counts what passes through, so a tensor that writes the wrong size is caught at once. */
+    private static final class CountingStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+
+    /**
+     * A safetensors file whose tensors are read one at a time from a memory map: a file of several
+     * gigabytes never passes through the Java heap, and only the tensor being read is resident
+     * twice (its pages and its array).
+     */
+    public record Mapped(Path file, Header header) {
+
+        public Map<String, Entry> entries() {
+            return header.byName();
+        }
+
+        /** The tensor {@code name}, created in {@code manager}. */
+        public NDArray read(String name, NDManager manager) {
+            Entry e = header.byName().get(name);
+            if (e == null) {
+                throw new IllegalArgumentException(file + " has no tensor '" + name + "'");
+            }
+            refuseUnloadable(file, e);
+            long length = e.end() - e.begin();
+            if (length > Integer.MAX_VALUE) {
+                throw new ConfigException(file + ": tensor '" + name + "' has " + length
+                        + " bytes, more than tlab maps at once (2 GiB)");
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + e.begin(), length)
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                // DJL's PyTorch engine wraps a direct buffer without copying it (torch::from_blob), and
+                // the map is unmapped once the collector finds it unreachable: copy while it is held.
+                NDArray array;
+                try (NDArray view = manager.create(data, e.djlShape(), DataType.fromSafetensors(e.dtype()))) {
+                    array = view.duplicate();
+                } finally {
+                    java.lang.ref.Reference.reachabilityFence(data);
+                }
+                array.setName(name);
+                return array;
+            } catch (IOException ex) {
+                throw new ConfigException(file + ": cannot read (" + ex.getMessage() + ")", ex);
+            }
+        }
+    }
+
+    /** Checks the header of {@code file} and maps it for reading tensor by tensor. */
+    public static Mapped map(Path file) {
+        return new Mapped(file, header(file));
+    }
+
+    private static void refuseUnloadable(Path file, Entry e) {
+        if (e.dtype().equals("BF16") || e.dtype().equals("I16")) {
+            throw new ConfigException(file + ": tensor '" + e.name() + "' has dtype " + e.dtype()
+                    + ", which tlab cannot load; convert it to F32");
         }
     }
 
@@ -151,10 +261,7 @@ public final class SafeTensors {
         Header header = parseHeader(file, json, bytes.length);
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Entry e : header.entries()) {
-            if (e.dtype().equals("BF16") || e.dtype().equals("I16")) {
-                throw new ConfigException(file + ": tensor '" + e.name() + "' has dtype " + e.dtype()
-                        + ", which tlab cannot load; convert it to F32");
-            }
+            refuseUnloadable(file, e);
             ByteBuffer data = ByteBuffer.wrap(bytes, (int) (header.dataStart() + e.begin()), (int) (e.end() - e.begin()))
                     .slice().order(ByteOrder.LITTLE_ENDIAN);
             NDArray array = manager.create(data, e.djlShape(), DataType.fromSafetensors(e.dtype()));

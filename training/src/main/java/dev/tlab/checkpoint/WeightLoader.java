@@ -2,6 +2,7 @@ package dev.tlab.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.tlab.config.ConfigException;
 import dev.tlab.layers.ArrayCopy;
@@ -23,36 +24,51 @@ public final class WeightLoader {
      */
     public static void loadWeights(Path checkpoint, Map<String, Parameter> parameters, NDManager manager,
             VocabularyRows rows) {
-        Path file = checkpoint.resolve(CheckpointDirectory.MODEL_FILE);
-        try (NDManager scratch = manager.newSubManager()) {
-            Map<String, NDArray> saved = new LinkedHashMap<>(SafeTensors.read(file, scratch));
-            List<String> missing = new ArrayList<>();
-            List<String> wrongShape = new ArrayList<>();
-            for (var entry : parameters.entrySet()) {
-                NDArray source = saved.remove(entry.getKey());
-                NDArray target = entry.getValue().getArray();
-                if (source == null) {
-                    missing.add(entry.getKey());
-                } else if (rows.applies(entry.getKey(), source.getShape(), target.getShape())) {
-                    ArrayCopy.into(target, rows.remap(source, target, false));
-                } else if (!source.getShape().equals(target.getShape())) {
-                    wrongShape.add("'" + entry.getKey() + "' is " + source.getShape() + ", the model's " + target.getShape());
-                } else {
-                    ArrayCopy.into(target, source.toType(target.getDataType(), false));
-                }
+        loadWeights(TensorSource.of(SafeTensors.map(checkpoint.resolve(CheckpointDirectory.MODEL_FILE))), parameters,
+                manager, rows);
+    }
+
+    /**
+     * Copies {@code source}'s tensors into the parameters one at a time (each read, copied and
+     * freed before the next, so loading needs the model's memory plus one tensor), after checking
+     * every name and shape first: all problems are reported together and nothing is half loaded.
+     */
+    public static void loadWeights(TensorSource source, Map<String, Parameter> parameters, NDManager manager,
+            VocabularyRows rows) {
+        Map<String, Shape> saved = new LinkedHashMap<>(source.shapes());
+        List<String> missing = new ArrayList<>();
+        List<String> wrongShape = new ArrayList<>();
+        for (var entry : parameters.entrySet()) {
+            Shape shape = saved.remove(entry.getKey());
+            Shape target = entry.getValue().getArray().getShape();
+            if (shape == null) {
+                missing.add(entry.getKey());
+            } else if (!shape.equals(target) && !rows.applies(entry.getKey(), shape, target)) {
+                wrongShape.add("'" + entry.getKey() + "' is " + shape + ", the model's " + target);
             }
-            if (!missing.isEmpty() || !wrongShape.isEmpty() || !saved.isEmpty()) {
-                List<String> why = new ArrayList<>();
-                if (!missing.isEmpty()) {
-                    why.add("missing parameters " + missing);
+        }
+        if (!missing.isEmpty() || !wrongShape.isEmpty() || !saved.isEmpty()) {
+            List<String> why = new ArrayList<>();
+            if (!missing.isEmpty()) {
+                why.add("missing parameters " + missing);
+            }
+            if (!wrongShape.isEmpty()) {
+                why.add("different shapes: " + String.join(", ", wrongShape));
+            }
+            if (!saved.isEmpty()) {
+                why.add("parameters the model does not have: " + saved.keySet());
+            }
+            throw new ConfigException(source.describe() + " does not fit the model: " + String.join("; ", why));
+        }
+        for (var entry : parameters.entrySet()) {
+            NDArray target = entry.getValue().getArray();
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray tensor = source.read(entry.getKey(), scratch);
+                if (rows.applies(entry.getKey(), tensor.getShape(), target.getShape())) {
+                    ArrayCopy.into(target, rows.remap(tensor, target, false));
+                } else {
+                    ArrayCopy.into(target, tensor.toType(target.getDataType(), false));
                 }
-                if (!wrongShape.isEmpty()) {
-                    why.add("different shapes: " + String.join(", ", wrongShape));
-                }
-                if (!saved.isEmpty()) {
-                    why.add("parameters the model does not have: " + saved.keySet());
-                }
-                throw new ConfigException(file + " does not fit the model: " + String.join("; ", why));
             }
         }
     }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tlab.data.DataTask;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.layers.FfnKind;
+import dev.tlab.layers.Gelu;
 import java.util.function.Supplier;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
@@ -308,10 +309,12 @@ public final class ConfigLoader {
                         c.integer("model.d_model"),
                         c.integer("model.d_ff"),
                         parse(() -> FfnKind.parse(c.text("model.ffn"))),
+                        parse(() -> Gelu.parse(c.text("model.gelu"))),
                         c.integer("model.context"),
                         c.number("model.dropout"),
                         parse(() -> NormPlacement.parse(c.text("model.norm_placement"))),
                         parse(() -> NormType.parse(c.text("model.norm"))),
+                        c.number("model.norm_eps"),
                         parse(() -> PositionalKind.parse(c.text("model.positional"))),
                         c.number("model.rope_base"),
                         c.number("model.rope_fraction"),

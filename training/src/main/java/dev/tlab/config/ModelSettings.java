@@ -1,6 +1,7 @@
 package dev.tlab.config;
 
 import dev.tlab.layers.FfnKind;
+import dev.tlab.layers.Gelu;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.ModelType;
 import dev.tlab.norm.NormPlacement;
@@ -20,10 +21,12 @@ public record ModelSettings(
         int dModel,
         int dFf,
         FfnKind ffn,
+        Gelu gelu,
         int context,
         double dropout,
         NormPlacement normPlacement,
         NormType norm,
+        double normEps,
         PositionalKind positional,
         double ropeBase,
         double ropeFraction,
@@ -35,8 +38,8 @@ public record ModelSettings(
     public ModelSettings {
         // ModelConfig owns the shape rules; applying them now reports a bad value when the config loads.
         try {
-            new ModelConfig(type, 0, layers, encoderLayers, heads, dModel, dFf, ffn, context, dropout, normPlacement, norm,
-                    positional, ropeBase, ropeFraction, relativeBuckets, relativeMaxDistance, tieEmbeddings, bias);
+            new ModelConfig(type, 0, layers, encoderLayers, heads, dModel, dFf, ffn, gelu, context, dropout, normPlacement,
+                    norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets, relativeMaxDistance, tieEmbeddings, bias);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -47,7 +50,7 @@ public record ModelSettings(
         if (vocabSize < 1) {
             throw new IllegalArgumentException("vocabulary size must be >= 1, got " + vocabSize);
         }
-        return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, context, dropout, normPlacement,
-                norm, positional, ropeBase, ropeFraction, relativeBuckets, relativeMaxDistance, tieEmbeddings, bias);
+        return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, gelu, context, dropout,
+                normPlacement, norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets, relativeMaxDistance, tieEmbeddings, bias);
     }
 }

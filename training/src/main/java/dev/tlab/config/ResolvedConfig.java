@@ -28,10 +28,12 @@ final class ResolvedConfig {
         model.put("d_model", m.dModel());
         model.put("d_ff", m.dFf());
         model.put("ffn", m.ffn().toString());
+        model.put("gelu", m.gelu().toString());
         model.put("context", m.context());
         model.put("dropout", m.dropout());
         model.put("norm_placement", m.normPlacement().toString());
         model.put("norm", m.norm().toString());
+        model.put("norm_eps", m.normEps());
         model.put("positional", m.positional().toString());
         model.put("rope_base", m.ropeBase());
         model.put("rope_fraction", m.ropeFraction());

@@ -162,4 +162,29 @@ class SafeTensorsTest {
         return out.array();
     }
 
+
+    @Test
+    void aMappedTensorIsTheFilesValuesAndOutlivesTheMap() throws IOException {
+        Path file = dir.resolve("mapped.safetensors");
+        Files.write(file, encode(sample()));
+        SafeTensors.Mapped mapped = SafeTensors.map(file);
+        assertArrayEquals(new long[] {3, 4}, mapped.entries().get("wte.weight").shape());
+        NDArray read = mapped.read("wte.weight", manager);
+        assertArrayEquals(manager.arange(12f).toFloatArray(), read.toFloatArray());
+        // Rewriting the file in place changes the mapped pages; the array must be a copy.
+        byte[] zeros = new byte[(int) Files.size(file)];
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(zeros), 0);
+        }
+        System.gc();
+        assertArrayEquals(manager.arange(12f).toFloatArray(), read.toFloatArray());
+    }
+
+    @Test
+    void streamedTensorsMustWriteWhatTheirHeaderAnnounces() {
+        var tensor = new SafeTensors.Tensor("x", "F32", new long[] {2}, out -> out.write(new byte[4]));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> SafeTensors.write(new ByteArrayOutputStream(), List.of(tensor), Map.of()));
+        assertTrue(e.getMessage().contains("'x' wrote 4 bytes"), e.getMessage());
+    }
 }

@@ -1,0 +1,50 @@
+package dev.tlab.cli;
+
+import dev.tlab.config.ConfigException;
+import dev.tlab.hf.Gpt2Import;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Import a Hugging Face GPT-2 folder (config.json and model.safetensors, or a sharded"
+                    + " model.safetensors.index.json) as a tlab run with one checkpoint, step-000000, on GPT-2's tokenizer.",
+            "sample, eval and finetune --from then use it like any run. tlab does not download weights:"
+                    + " huggingface-cli download openai-community/gpt2 --local-dir models/gpt2"
+        })
+final class ImportCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FORMAT", description = "What to import: gpt2.")
+    String format;
+
+    @Parameters(index = "1", paramLabel = "HF_DIR", description = "The Hugging Face folder, e.g. models/gpt2.")
+    Path source;
+
+    @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "The run directory to create, e.g. runs/gpt2.")
+    Path out;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a non-model key of the imported run's config (repeatable), e.g. --set data.path=my.txt.")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        if (!format.equals("gpt2")) {
+            throw new ConfigException("FORMAT: unknown '" + format + "'; tlab imports gpt2");
+        }
+        Path checkpoint = Gpt2Import.run(source, out, overrides);
+        spec.commandLine().getErr().println("imported " + source + " as " + checkpoint);
+        spec.commandLine().getErr().flush();
+        return 0;
+    }
+}

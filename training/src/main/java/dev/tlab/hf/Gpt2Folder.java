@@ -1,0 +1,176 @@
+package dev.tlab.hf;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tlab.checkpoint.CheckpointDirectory;
+import dev.tlab.checkpoint.SafeTensors;
+import dev.tlab.checkpoint.TensorSource;
+import dev.tlab.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Hugging Face GPT-2 folder ({@code config.json} and {@code model.safetensors}, or shards named
+ * by {@code model.safetensors.index.json}), seen as tlab weights: names mapped, Conv1D weights
+ * transposed, every tensor memory-mapped and read only when loaded. Opening it checks every
+ * tensor against {@code config.json} and reports all mismatches at once.
+ */
+public final class Gpt2Folder implements TensorSource {
+
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+
+    private final Path dir;
+    private final Gpt2Config config;
+    /** tlab name to where its tensor is: the mapped file, the name in that file, the layout entry. */
+    private final Map<String, Located> tensors;
+
+    private record Located(SafeTensors.Mapped file, String name, Gpt2Layout.Tensor layout) {}
+
+    private Gpt2Folder(Path dir, Gpt2Config config, Map<String, Located> tensors) {
+        this.dir = dir;
+        this.config = config;
+        this.tensors = tensors;
+    }
+
+    /** A folder with a {@code config.json} and no tlab {@code state.json}. */
+    public static boolean isFolder(Path path) {
+        return Files.isRegularFile(path.resolve(Gpt2Config.FILE))
+                && !Files.exists(path.resolve(CheckpointDirectory.STATE_FILE));
+    }
+
+    /** Reads the config, maps the weight files and checks every tensor's name and shape. */
+    public static Gpt2Folder open(Path dir) {
+        Gpt2Config config = Gpt2Config.read(dir);
+        // GPT-2 name (without prefix) -> file and name as written
+        Map<String, SafeTensors.Mapped> fileOf = new LinkedHashMap<>();
+        Map<String, String> written = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (SafeTensors.Mapped file : weightFiles(dir)) {
+            for (String name : file.entries().keySet()) {
+                String bare = name.startsWith(Gpt2Layout.PREFIX) ? name.substring(Gpt2Layout.PREFIX.length()) : name;
+                if (written.containsKey(bare)) {
+                    problems.add("'" + name + "' appears twice (also as '" + written.get(bare) + "')");
+                }
+                fileOf.put(bare, file);
+                written.put(bare, name);
+            }
+        }
+        Map<String, Located> tensors = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (Gpt2Layout.Tensor t : Gpt2Layout.tensors(config)) {
+            SafeTensors.Mapped file = fileOf.remove(t.hf());
+            if (file == null) {
+                missing.add(t.hf());
+                continue;
+            }
+            String name = written.get(t.hf());
+            long[] shape = file.entries().get(name).shape();
+            if (!Arrays.equals(shape, t.hfShape())) {
+                problems.add("'" + name + "' is " + Arrays.toString(shape) + ", config.json makes it "
+                        + Arrays.toString(t.hfShape()));
+            }
+            tensors.put(t.tlab(), new Located(file, name, t));
+        }
+        fileOf.keySet().removeIf(Gpt2Layout::ignored);
+        if (!missing.isEmpty()) {
+            problems.add(0, "missing " + missing);
+        }
+        if (!fileOf.isEmpty()) {
+            problems.add("tensors GPT-2 does not have: " + fileOf.keySet().stream().map(written::get).toList());
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(dir + ": the weights do not fit its " + Gpt2Config.FILE + ": " + String.join("; ", problems));
+        }
+        return new Gpt2Folder(dir, config, tensors);
+    }
+
+    public Gpt2Config config() {
+        return config;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public String describe() {
+        return dir.toString();
+    }
+
+    @Override
+    public Map<String, Shape> shapes() {
+        Map<String, Shape> out = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> out.put(name, new Shape(t.layout().tlabShape())));
+        return out;
+    }
+
+    /** The tensor in tlab's layout: a Conv1D weight comes back transposed (a view; the loader copies it). */
+    @Override
+    public NDArray read(String name, NDManager manager) {
+        Located t = tensors.get(name);
+        NDArray array = t.file().read(t.name(), manager);
+        return t.layout().transposed() ? array.transpose() : array;
+    }
+
+    /** {@code model.safetensors}, or every shard the index names; a folder with neither is refused. */
+    private static List<SafeTensors.Mapped> weightFiles(Path dir) {
+        Path single = dir.resolve(WEIGHTS);
+        if (Files.isRegularFile(single)) {
+            return List.of(SafeTensors.map(single));
+        }
+        Path index = dir.resolve(INDEX);
+        if (!Files.isRegularFile(index)) {
+            boolean pickle = Files.isRegularFile(dir.resolve("pytorch_model.bin"));
+            throw new ConfigException(dir + ": no " + WEIGHTS + " or " + INDEX
+                    + (pickle ? " (only pytorch_model.bin, a pickle tlab does not read; download the safetensors files)" : ""));
+        }
+        JsonNode map;
+        try {
+            map = new ObjectMapper().readTree(index.toFile()).path("weight_map");
+        } catch (IOException e) {
+            throw new ConfigException(index + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        if (!map.isObject() || map.isEmpty()) {
+            throw new ConfigException(index + ": weight_map: expected an object of tensor name to shard file");
+        }
+        Map<String, SafeTensors.Mapped> shards = new LinkedHashMap<>();
+        Map<String, String> shardOf = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            var entry = it.next();
+            String shard = entry.getValue().asText();
+            Path file = dir.resolve(shard).normalize();
+            if (!file.startsWith(dir.normalize()) || !Files.isRegularFile(file)) {
+                throw new ConfigException(index + ": weight_map: '" + entry.getKey() + "' names shard '" + shard
+                        + "', which is not a file in " + dir);
+            }
+            shards.computeIfAbsent(shard, s -> SafeTensors.map(file));
+            shardOf.put(entry.getKey(), shard);
+        }
+        // Each shard must hold exactly what the index says it holds.
+        for (var shard : shards.entrySet()) {
+            for (String name : shard.getValue().entries().keySet()) {
+                if (!shard.getKey().equals(shardOf.get(name))) {
+                    throw new ConfigException(index + ": shard '" + shard.getKey() + "' holds '" + name
+                            + "', which the index " + (shardOf.containsKey(name) ? "puts in '" + shardOf.get(name) + "'" : "does not list"));
+                }
+                shardOf.remove(name);
+            }
+        }
+        if (!shardOf.isEmpty()) {
+            throw new ConfigException(index + ": tensors listed but in no shard: " + shardOf.keySet());
+        }
+        return List.copyOf(shards.values());
+    }
+}
