@@ -6,8 +6,12 @@ package dev.tlab.data;
  */
 public record LmSplits(TokenSequence train, TokenSequence val, long valBytes) {
 
-    /** nanoGPT's split of one text: the first {@code 1 - valFraction} trains, the rest validates. */
-    public static LmSplits of(TokenSplits splits, long valBytes) {
+    /**
+     * nanoGPT's split of one text held in memory (the first {@code 1 - valFraction} trains, the rest
+     * validates), with the bytes of the validation text its tokens decode to.
+     */
+    public static LmSplits of(TokenSplits splits, dev.tlab.tokenize.Tokenizer tokenizer) {
+        long valBytes = tokenizer.decode(splits.val()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         return new LmSplits(TokenSequence.of(splits.train()), TokenSequence.of(splits.val()), valBytes);
     }
 

@@ -1,6 +1,5 @@
 package dev.tlab.dataset;
 
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.DataConfig;
 import dev.tlab.tokenize.BpeTrainer;
 import dev.tlab.tokenize.ByteLevelBpe;
@@ -43,7 +42,7 @@ public final class DataPreparation {
                 : TextSources.resolve("data.val_path", data.valPath().toString(), Path.of(""), data.textField());
         TextTransform transform = data.newlines() == DataConfig.Newlines.LF ? TextTransform.LF : TextTransform.NONE;
         Path output = outputDir(data);
-        Tokenizer tokenizer = base != null ? sameKind(base, data) : tokenizer(data, train, transform, output, listener);
+        Tokenizer tokenizer = base != null ? Tokenizers.requireKind(base, data.tokenizer()) : tokenizer(data, train, transform, output, listener);
         PrepareRequest request = PrepareRequest.of(train, tokenizer, output).withTransform(transform);
         request = val != null ? request.withVal(val) : request.withValFraction(data.valFraction());
         Prepared prepared = Prepare.run(request, listener);
@@ -78,15 +77,6 @@ public final class DataPreparation {
             }
         }
         return -1;
-    }
-
-    /** A resume or fine-tune keeps the checkpoint's tokenizer; asking for another kind is refused, naming both. */
-    private static Tokenizer sameKind(Tokenizer base, DataConfig data) {
-        if (!base.kind().equals(data.tokenizer())) {
-            throw new ConfigException("data.tokenizer = " + data.tokenizer() + " but the checkpoint's ids come from the "
-                    + base.kind() + " tokenizer (" + base.vocabSize() + " tokens); set data.tokenizer = " + base.kind());
-        }
-        return base;
     }
 
     private static Tokenizer tokenizer(DataConfig data, TextSources train, TextTransform transform, Path output,

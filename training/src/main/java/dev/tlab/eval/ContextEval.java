@@ -132,8 +132,7 @@ public final class ContextEval {
         String corpus = Corpus.read(text, config.data().newlines());
         try {
             TokenSplits splits = TokenSplits.split(tokenizer.encode(corpus), config.data().valFraction());
-            long valBytes = tokenizer.decode(splits.val()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            return LmSplits.of(splits, valBytes);
+            return LmSplits.of(splits, tokenizer);
         } catch (ConfigException e) {
             throw new ConfigException((data == null ? "data.path " : "--data ") + text + ": " + e.getMessage()
                     + " of " + run + "'s checkpoint", e);

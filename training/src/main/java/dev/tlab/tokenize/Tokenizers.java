@@ -8,6 +8,18 @@ public final class Tokenizers {
 
     private Tokenizers() {}
 
+    /**
+     * {@code base}, a checkpoint's tokenizer, when the config asks for its kind: a resume or fine-tune
+     * keeps the checkpoint's ids, so another kind is refused, naming both.
+     */
+    public static Tokenizer requireKind(Tokenizer base, String configured) {
+        if (!base.kind().equals(configured)) {
+            throw new ConfigException("data.tokenizer = " + configured + " but the checkpoint's ids come from the "
+                    + base.kind() + " tokenizer (" + base.vocabSize() + " tokens); set data.tokenizer = " + base.kind());
+        }
+        return base;
+    }
+
     /** The Hugging Face tokenizer of {@code data.tokenizer_file}; a bad file is a config error naming the key. */
     public static HfTokenizer huggingFace(Path file) {
         return named("data.tokenizer_file", () -> HfTokenizer.load(file));

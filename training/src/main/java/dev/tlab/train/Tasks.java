@@ -59,9 +59,8 @@ public final class Tasks {
                 TokenSplits splits = TokenSplits.split(tokenizer.encode(text), data.valFraction());
                 splits.requireWindow(model.context(), data.path().toString());
                 if (!masked) {
-                    long valBytes = tokenizer.decode(splits.val()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
                     return new LanguageModelTask(fitting(run, tokenizer.vocabSize(), manager), tokenizer,
-                            LmSplits.of(splits, valBytes),
+                            LmSplits.of(splits, tokenizer),
                             train.batchSize(), train.seed(), run.sample(), manager);
                 }
                 if (text.indexOf(MaskedLmTask.MASK) >= 0) {
@@ -124,10 +123,6 @@ public final class Tasks {
 
     /** A checkpoint's character vocabulary; a checkpoint of another tokenizer cannot continue as characters. */
     private static int[] characters(Tokenizer base, DataConfig data) {
-        if (!(base instanceof CharTokenizer characters)) {
-            throw new ConfigException("data.tokenizer = " + data.tokenizer() + " but the checkpoint's ids come from the "
-                    + base.kind() + " tokenizer (" + base.vocabSize() + " tokens); set data.tokenizer = " + base.kind());
-        }
-        return characters.symbols();
+        return ((CharTokenizer) Tokenizers.requireKind(base, data.tokenizer())).symbols();
     }
 }
