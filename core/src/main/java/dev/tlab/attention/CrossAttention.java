@@ -19,15 +19,21 @@ public class CrossAttention extends AbstractBlock {
 
     private final int heads;
     private final double dropout;
+    private final AttentionKernel kernel;
     private final Dense q;
     private final Dense kv;
     private final Dense proj;
 
-    /** @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers)) */
-    public CrossAttention(long dModel, int heads, double dropout, boolean bias, double projInitStd) {
+    /**
+     * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
+     * @param kernel how the attention itself is computed
+     */
+    public CrossAttention(long dModel, int heads, double dropout, boolean bias, double projInitStd,
+            AttentionKernel kernel) {
         Attention.headDim(dModel, heads);
         this.heads = heads;
         this.dropout = dropout;
+        this.kernel = kernel;
         q = addChildBlock("q", new Dense(dModel, dModel, 0.02, bias));
         kv = addChildBlock("kv", new Dense(dModel, 2 * dModel, 0.02, bias));
         proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
@@ -50,7 +56,7 @@ public class CrossAttention extends AbstractBlock {
                 cache.put(this, stored[0], stored[1]);
             }
         }
-        return proj.forward(ps, Attention.mix(queries, stored[0], stored[1], null, null, keyMask, dropout, training));
+        return proj.forward(ps, Attention.mix(kernel, queries, stored[0], stored[1], null, null, keyMask, dropout, training));
     }
 
     /** Inputs: {@code x} and the memory. */

@@ -23,6 +23,7 @@ public class SelfAttention extends AbstractBlock {
     private final int heads;
     private final boolean causal;
     private final double dropout;
+    private final AttentionKernel kernel;
     private final PositionalScheme positional;
     private final Dense qkv;
     private final Dense proj;
@@ -32,13 +33,15 @@ public class SelfAttention extends AbstractBlock {
      * @param causal whether each position sees only itself and earlier ones
      * @param positional the scheme's rotate and bias hooks
      * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
+     * @param kernel how the attention itself is computed
      */
     public SelfAttention(long dModel, int heads, boolean causal, double dropout, boolean bias,
-            PositionalScheme positional, double projInitStd) {
+            PositionalScheme positional, double projInitStd, AttentionKernel kernel) {
         Attention.headDim(dModel, heads);
         this.heads = heads;
         this.causal = causal;
         this.dropout = dropout;
+        this.kernel = kernel;
         this.positional = positional;
         qkv = addChildBlock("qkv", new Dense(dModel, 3 * dModel, 0.02, bias));
         proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
@@ -74,7 +77,7 @@ public class SelfAttention extends AbstractBlock {
         long keyLength = keys.getShape().get(2);
         NDArray causalMask = causal && length > 1 ? causalMask(ps, length, keyLength, offset, queries) : null;
         NDArray bias = positional.bias(ps, length, keyLength, offset, x.getDevice());
-        return proj.forward(ps, Attention.mix(queries, keys, values, causalMask, bias, keyMask, dropout, training));
+        return proj.forward(ps, Attention.mix(kernel, queries, keys, values, causalMask, bias, keyMask, dropout, training));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tlab.models;
 
+import dev.tlab.attention.AttentionKernel;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
@@ -31,6 +32,7 @@ import dev.tlab.positional.PositionalKind;
  * @param relativeMaxDistance distance beyond which T5 buckets stop growing
  * @param tieEmbeddings whether the LM head reuses the token embedding matrix
  * @param bias whether linear layers and LayerNorms carry a bias
+ * @param attention how attention is computed (speed and memory only, not the weights)
  */
 public record ModelConfig(
         ModelType type,
@@ -53,12 +55,14 @@ public record ModelConfig(
         int relativeBuckets,
         int relativeMaxDistance,
         boolean tieEmbeddings,
-        boolean bias) {
+        boolean bias,
+        AttentionKernel attention) {
 
     public ModelConfig {
-        if (type == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null) {
-            throw new IllegalArgumentException(
-                    "model.type, model.ffn, model.gelu, model.norm_placement, model.norm and model.positional must be set");
+        if (type == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
+                || attention == null) {
+            throw new IllegalArgumentException("model.type, model.ffn, model.gelu, model.norm_placement, model.norm, "
+                    + "model.positional and model.attention must be set");
         }
         if (!(normEps > 0 && normEps < 1)) {
             throw new IllegalArgumentException("model.norm_eps must be in (0, 1), got " + normEps);
@@ -213,6 +217,7 @@ public record ModelConfig(
         b.relativeMaxDistance = relativeMaxDistance;
         b.tieEmbeddings = tieEmbeddings;
         b.bias = bias;
+        b.attention = attention;
         return b;
     }
 
@@ -239,6 +244,7 @@ public record ModelConfig(
         private int relativeMaxDistance = 128;
         private boolean tieEmbeddings = true;
         private boolean bias = true;
+        private AttentionKernel attention = AttentionKernel.AUTO;
 
         public Builder type(ModelType v) { type = v; return this; }
         public Builder vocabSize(int v) { vocabSize = v; return this; }
@@ -261,11 +267,12 @@ public record ModelConfig(
         public Builder relativeMaxDistance(int v) { relativeMaxDistance = v; return this; }
         public Builder tieEmbeddings(boolean v) { tieEmbeddings = v; return this; }
         public Builder bias(boolean v) { bias = v; return this; }
+        public Builder attention(AttentionKernel v) { attention = v; return this; }
 
         public ModelConfig build() {
             return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, gelu, context,
                     dropout, normPlacement, norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets,
-                    relativeMaxDistance, tieEmbeddings, bias);
+                    relativeMaxDistance, tieEmbeddings, bias, attention);
         }
     }
 }

@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class MasksTest {
@@ -33,8 +33,8 @@ class MasksTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DataType.class, names = {"FLOAT32", "FLOAT16"})
-    void maskedKeysGetNoWeightAndAFullyMaskedRowGetsUniformWeights(DataType type) {
+    @CsvSource({"FLOAT32, MATH", "FLOAT16, MATH", "FLOAT32, SDPA", "FLOAT16, SDPA"})
+    void maskedKeysGetNoWeightAndAFullyMaskedRowGetsUniformWeights(DataType type, AttentionKernel kernel) {
         Engine.getInstance().setRandomSeed(3);
         try (NDManager manager = NDManager.newBaseManager()) {
             // Values are the identity, so each output row is that query's attention weights.
@@ -42,7 +42,7 @@ class MasksTest {
             NDArray queries = manager.randomNormal(new Shape(1, 1, 2, 4)).toType(type, false);
             NDArray keys = manager.randomNormal(new Shape(1, 1, 4, 4)).toType(type, false);
             NDArray someMasked = Masks.padding(manager.create(new long[] {1, 1, 0, 0}, new Shape(1, 4)));
-            float[] weights = Attention.mix(queries, keys, values, null, null, someMasked, 0.0, false)
+            float[] weights = Attention.mix(kernel, queries, keys, values, null, null, someMasked, 0.0, false)
                     .toType(DataType.FLOAT32, false).toFloatArray();
             for (int row = 0; row < 2; row++) {
                 assertEquals(0f, weights[row * 4 + 2], "masked key 2, query " + row);
@@ -53,7 +53,7 @@ class MasksTest {
             // Equal scores under a mask over every key: uniform weights, where an infinite mask gives NaN.
             NDArray allMasked = Masks.padding(manager.create(new long[] {0, 0, 0, 0}, new Shape(1, 4)));
             NDArray equalKeys = manager.zeros(new Shape(1, 1, 4, 4), type);
-            float[] uniform = Attention.mix(queries, equalKeys, values, null, null, allMasked, 0.0, false)
+            float[] uniform = Attention.mix(kernel, queries, equalKeys, values, null, null, allMasked, 0.0, false)
                     .toType(DataType.FLOAT32, false).toFloatArray();
             for (float weight : uniform) {
                 assertEquals(0.25f, weight);

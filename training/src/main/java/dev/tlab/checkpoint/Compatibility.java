@@ -15,7 +15,7 @@ import java.util.Set;
 public final class Compatibility {
 
     /** Model settings that change behaviour but not the weights: free to differ. */
-    private static final Set<String> NOT_ARCHITECTURE = Set.of("dropout", "vocabSize");
+    private static final Set<String> NOT_ARCHITECTURE = Set.of("dropout", "vocabSize", "attention");
 
     private Compatibility() {}
 

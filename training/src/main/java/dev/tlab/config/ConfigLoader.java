@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tlab.attention.AttentionKernel;
 import dev.tlab.data.DataTask;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.layers.FfnKind;
@@ -321,7 +322,8 @@ public final class ConfigLoader {
                         c.integer("model.relative_buckets"),
                         c.integer("model.relative_max_distance"),
                         c.bool("model.tie_embeddings"),
-                        c.bool("model.bias"));
+                        c.bool("model.bias"),
+                        parse(() -> AttentionKernel.parse(c.text("model.attention"))));
         double[] betas = c.numbers("train.betas", 2);
         TrainConfig train =
                 new TrainConfig(

@@ -1,5 +1,6 @@
 package dev.tlab.config;
 
+import dev.tlab.attention.AttentionKernel;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.models.ModelConfig;
@@ -33,13 +34,15 @@ public record ModelSettings(
         int relativeBuckets,
         int relativeMaxDistance,
         boolean tieEmbeddings,
-        boolean bias) {
+        boolean bias,
+        AttentionKernel attention) {
 
     public ModelSettings {
         // ModelConfig owns the shape rules; applying them now reports a bad value when the config loads.
         try {
             new ModelConfig(type, 0, layers, encoderLayers, heads, dModel, dFf, ffn, gelu, context, dropout, normPlacement,
-                    norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets, relativeMaxDistance, tieEmbeddings, bias);
+                    norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets, relativeMaxDistance, tieEmbeddings, bias,
+                    attention);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -51,6 +54,7 @@ public record ModelSettings(
             throw new IllegalArgumentException("vocabulary size must be >= 1, got " + vocabSize);
         }
         return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, gelu, context, dropout,
-                normPlacement, norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets, relativeMaxDistance, tieEmbeddings, bias);
+                normPlacement, norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets, relativeMaxDistance, tieEmbeddings, bias,
+                attention);
     }
 }

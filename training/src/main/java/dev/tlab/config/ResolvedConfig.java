@@ -41,6 +41,7 @@ final class ResolvedConfig {
         model.put("relative_max_distance", m.relativeMaxDistance());
         model.put("tie_embeddings", m.tieEmbeddings());
         model.put("bias", m.bias());
+        model.put("attention", m.attention().toString());
 
         TrainConfig t = run.train();
         ObjectNode train = root.putObject("train");

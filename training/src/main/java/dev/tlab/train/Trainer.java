@@ -249,7 +249,8 @@ public final class Trainer {
         ModelConfig model = task.model().config();
         say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
                 config.name(), device, model.type(), config.data().task(), model.parameterCount(), task.describe()));
-        say("engine: " + Devices.describe(device) + " | precision " + config.train().precision());
+        say("engine: " + Devices.describe(device) + " | precision " + config.train().precision() + " | attention "
+                + model.attention().describe(device.isGpu()));
         say("AdamW groups: " + AdamW.describeGroups(trainable));
         if (trainable.size() < parameters.size()) {
             say("frozen (" + config.finetune().freeze() + "): " + (parameters.size() - trainable.size()) + " tensors");

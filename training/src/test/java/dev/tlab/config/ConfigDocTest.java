@@ -160,7 +160,7 @@ class ConfigDocTest {
             assertEquals(accepted, documented, row.key() + ": allowed values in docs/CONFIG.md vs the loader");
             enums++;
         }
-        assertEquals(13, enums, "model.ffn, gelu, norm_placement, norm, positional, train.device, precision, checkpoint_signal,"
+        assertEquals(14, enums, "model.ffn, gelu, norm_placement, norm, positional, attention, train.device, precision, checkpoint_signal,"
                 + " data.task, tokenizer, newlines, finetune.vocab, sample.context_limit");
     }
 
