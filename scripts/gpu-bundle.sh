@@ -5,6 +5,8 @@
 #   tests/          compiled tests and the JUnit console launcher, for `run.sh test`
 #   configs/, examples/data/   the shipped configs and corpora
 #   run.sh          sets DJL up to use the libtorch of that machine's Python torch, then runs tlab
+#   resume-check.sh, scripts/pytorch_reference.py   for scripts/gpu-measure.sh: the exact-resume check and
+#                   the PyTorch peer it benches against tlab on the same GPU
 #   jni-build/      what it takes to compile DJL's JNI library there, against that libtorch:
 #                   build.sh (scripts/build-djl-jni.sh), the JNI header of DJL's PyTorchLibrary,
 #                   jni.h and tlab's support file; DJL's native sources come separately
@@ -47,6 +49,7 @@ cp scripts/djl-jni/* "$out/jni-build/support/"
 rm -rf "$scratch"
 cp -r examples/data "$out/examples/"
 cp scripts/resume-check.sh "$out/"
+mkdir -p "$out/scripts" && cp scripts/pytorch_reference.py "$out/scripts/"   # finds ../examples/data itself
 
 # Modules: what `jdeps --print-module-deps` finds in tlab.jar and lib/*.jar, plus naming, which
 # logback loads by name. java.desktop (PNG plots, 10 MiB) is left out to stay under the limit:
