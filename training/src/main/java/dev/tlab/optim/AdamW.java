@@ -43,6 +43,8 @@ public final class AdamW {
     private long step;
     /** This step's gradients, one flat array per group, from {@link #gradientNorm()} until the update. */
     private NDArray[] flatGradients;
+    /** Whether {@link #flatGradients} came from {@link #useGradients}: the parameters' own are then untouched. */
+    private boolean gradientsGiven;
 
     private record Slot(String name, Parameter parameter, boolean decays, NDArray mean, NDArray variance) {}
 
@@ -136,8 +138,10 @@ public final class AdamW {
                 if (measure) {
                     ratios.put(group.decays ? DECAY : NO_DECAY, updateRatio(group.weights, before));
                 }
-                for (Slot slot : group.slots) {
-                    DjlInternals.zeroGradient(slot.parameter.getArray());
+                if (!gradientsGiven) {
+                    for (Slot slot : group.slots) {
+                        DjlInternals.zeroGradient(slot.parameter.getArray());
+                    }
                 }
             }
         } finally {
@@ -183,17 +187,44 @@ public final class AdamW {
 
     /**
      * The joint L2 norm of every trainable gradient; one host read. It is taken from the groups' flat
-     * gradients, which are kept for this step's update.
+     * gradients (gathered now, or those given to {@link #useGradients}), which are kept for this
+     * step's update.
      */
     public double gradientNorm() {
-        releaseGradients();
-        flatGradients = gatherGradients();
+        if (flatGradients == null) {
+            flatGradients = gatherGradients();
+        }
         NDArray sumOfSquares = null;
         for (NDArray gradient : flatGradients) {
             NDArray squares = gradient.square().sum();
             sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.add(squares);
         }
         return Math.sqrt(sumOfSquares.getFloat());
+    }
+
+    /** A decay group's flat float32 weights and, in order, the parameters that are views of it. */
+    public record Packed(NDArray weights, List<Parameter> parameters) {}
+
+    /** The groups, in the order of {@link #useGradients}'s arrays. */
+    public List<Packed> packed() {
+        return groups.stream().map(g -> new Packed(g.weights, g.slots.stream().map(Slot::parameter).toList())).toList();
+    }
+
+    /**
+     * This step's gradients, one flat float32 array per group of {@link #packed()}, instead of the
+     * parameters' own: how a half-precision step hands over its widened gradients in one piece per
+     * group. Takes ownership; they are freed after the update or by {@link #discardGradients()}.
+     */
+    public void useGradients(NDArray[] flat) {
+        releaseGradients();
+        NDScope.unregister(flat);
+        flatGradients = flat;
+        gradientsGiven = true;
+    }
+
+    /** Drops this step's gradients without an update (a skipped step). */
+    public void discardGradients() {
+        releaseGradients();
     }
 
     /** Each group's gradients concatenated; the arrays outlive any scope until released. */
@@ -220,6 +251,7 @@ public final class AdamW {
             }
             flatGradients = null;
         }
+        gradientsGiven = false;
     }
 
     /** Packs each decay group into flat buffers (see the class comment); values are kept. */

@@ -1,23 +1,22 @@
 package dev.tlab.precision;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.tlab.optim.AdamW;
-import java.util.Collection;
 
 /**
  * float16 mixed precision: the blocks see float16 copies of float32 masters ({@link
  * HalfPrecisionStore}); the loss is scaled before backward ({@link LossScaler}); a step whose
- * gradients overflowed is skipped, otherwise its gradients are widened into the masters'.
+ * gradients overflowed is skipped, otherwise its gradients, widened, go to the optimizer.
  */
 public final class HalfPrecision implements TrainingPrecision {
 
     private final HalfPrecisionStore store;
     private final LossScaler scaler = new LossScaler();
 
-    public HalfPrecision(NDManager manager, Collection<Parameter> trainable) {
-        this.store = new HalfPrecisionStore(manager, trainable);
+    /** @param optimizer whose packed float32 masters the float16 copies are made from */
+    public HalfPrecision(NDManager manager, AdamW optimizer) {
+        this.store = new HalfPrecisionStore(manager, optimizer.packed());
     }
 
     @Override
@@ -33,11 +32,12 @@ public final class HalfPrecision implements TrainingPrecision {
     @Override
     public Gradients unscale(AdamW optimizer, boolean needNorm) {
         double lossScale = scaler.scale();
+        optimizer.useGradients(store.gradients());
         // The overflow check needs the norm anyway: one host read per step.
-        double norm = store.gradientNorm() / lossScale;
+        double norm = optimizer.gradientNorm() / lossScale;
         boolean apply = scaler.update(norm);
-        if (apply) {
-            store.addGradientsToMasters();
+        if (!apply) {
+            optimizer.discardGradients();
         }
         store.endStep();
         return new Gradients(norm, apply, lossScale);

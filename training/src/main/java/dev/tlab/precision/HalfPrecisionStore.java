@@ -2,21 +2,28 @@ package dev.tlab.precision;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import dev.tlab.layers.Params;
-import java.util.Collection;
-import java.util.LinkedHashMap;
+import dev.tlab.optim.AdamW;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * fp16 mixed precision with fp32 master weights (Micikevicius et al., 2018). Blocks ask the store for
- * their weights; this store hands out a float16 copy of each fp32 master, made once per step and
- * recording its own gradient, so the whole forward and backward run in float16. After backward the
- * float16 gradients are checked for overflow and added into the masters' float32 gradients, where the
- * optimizer finds them.
+ * their weights; this store hands out float16 copies of the fp32 masters, made once per step, so the
+ * whole forward and backward run in float16.
+ *
+ * <p>The masters are the optimizer's flat buffers, one per decay group ({@link AdamW#packed()}). Each
+ * step casts each buffer once, marks the copy as a leaf that records its gradient, and splits it into
+ * per-parameter views: backward then gathers every parameter's gradient into that one flat float16
+ * gradient (split's backward is one concatenation), which is widened once per group and handed to
+ * the optimizer as is. Per step that is a handful of ops per group instead of several per tensor.
+ * Parameters outside the groups (frozen ones) get a plain copy that records no gradient.
  *
  * <p>DJL's {@code toType} records no gradient, so the copies are leaves and the gradient is carried
  * over by hand rather than through a cast in the graph. Make and drop the copies inside a step's
@@ -24,65 +31,70 @@ import java.util.Map;
  */
 public final class HalfPrecisionStore extends ParameterStore {
 
-    private final Map<Parameter, NDArray> halves = new LinkedHashMap<>();
+    private final List<AdamW.Packed> groups;
+    private final Map<Parameter, NDArray> halves = new HashMap<>();
+    /** This step's flat float16 copies, one per group, whose gradients backward fills. */
+    private final List<NDArray> flatHalves = new ArrayList<>();
 
-    /**
-     * @param manager the model's manager
-     * @param masters every trainable parameter; each gets a float32 gradient to receive into
-     */
-    public HalfPrecisionStore(NDManager manager, Collection<Parameter> masters) {
+    /** @param groups the optimizer's packed masters ({@link AdamW#packed()}) */
+    public HalfPrecisionStore(NDManager manager, List<AdamW.Packed> groups) {
         super(manager, false);
-        // The masters never take part in the float16 graph, so nothing else would give them one.
-        Params.allocateGradients(masters);
+        this.groups = groups;
     }
 
     @Override
     public NDArray getValue(Parameter parameter, Device device, boolean training) {
+        // A copy freed by the scope it was made in is stale: make new ones from the masters.
+        if (flatHalves.isEmpty() || flatHalves.get(0).isReleased()) {
+            copyMasters();
+        }
         NDArray half = halves.get(parameter);
-        // A copy freed by the scope it was made in is stale: make a new one from the master.
         if (half == null || half.isReleased()) {
-            NDArray master = super.getValue(parameter, device, training);
-            half = master.toType(DataType.FLOAT16, false);
-            // A frozen master (no gradient) gets a copy that records none either.
-            if (master.hasGradient()) {
-                half.setRequiresGradient(true);
-            }
+            half = super.getValue(parameter, device, training).toType(DataType.FLOAT16, false);
             halves.put(parameter, half);
         }
         return half;
     }
 
-    /**
-     * The L2 norm of every half-precision gradient, summed in float32; one host read. Not finite
-     * when the scaled loss overflowed float16 somewhere in backward.
-     */
-    public double gradientNorm() {
-        NDArray sumOfSquares = null;
-        for (NDArray half : halves.values()) {
-            if (!half.hasGradient()) {
-                continue;
+    private void copyMasters() {
+        halves.clear();
+        flatHalves.clear();
+        for (AdamW.Packed group : groups) {
+            NDArray flat = group.weights().toType(DataType.FLOAT16, false);
+            flat.setRequiresGradient(true);
+            flatHalves.add(flat);
+            List<Parameter> members = group.parameters();
+            long[] cuts = new long[members.size() - 1];
+            long offset = 0;
+            for (int i = 0; i < cuts.length; i++) {
+                offset += members.get(i).getArray().size();
+                cuts[i] = offset;
             }
-            NDArray squares = half.getGradient().toType(DataType.FLOAT32, false).square().sum();
-            sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.add(squares);
+            NDList pieces = cuts.length == 0 ? new NDList(flat) : flat.split(cuts);
+            for (int i = 0; i < members.size(); i++) {
+                halves.put(members.get(i), pieces.get(i).reshape(members.get(i).getArray().getShape()));
+            }
         }
-        return sumOfSquares == null ? 0 : Math.sqrt(sumOfSquares.getFloat());
     }
 
-    /** Adds each float16 gradient, widened, into its master's float32 gradient. */
-    public void addGradientsToMasters() {
-        for (var entry : halves.entrySet()) {
-            NDArray master = entry.getKey().getArray();
-            if (!master.hasGradient()) {
-                continue;
-            }
-            try (NDArray masterGrad = master.getGradient()) {
-                masterGrad.addi(entry.getValue().getGradient().toType(DataType.FLOAT32, false));
-            }
+    /**
+     * This step's gradients, widened to float32, one flat array per group in the optimizer's order,
+     * still multiplied by the loss scale; the caller owns them. Zeros for a group no forward used.
+     */
+    public NDArray[] gradients() {
+        NDArray[] out = new NDArray[groups.size()];
+        for (int i = 0; i < out.length; i++) {
+            NDArray flat = i < flatHalves.size() ? flatHalves.get(i) : null;
+            out[i] = flat == null || flat.isReleased()
+                    ? groups.get(i).weights().zerosLike()
+                    : flat.getGradient().toType(DataType.FLOAT32, false);
         }
+        return out;
     }
 
     /** Forgets this step's copies, so the next step copies the updated masters. */
     public void endStep() {
         halves.clear();
+        flatHalves.clear();
     }
 }

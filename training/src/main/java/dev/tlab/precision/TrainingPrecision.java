@@ -1,11 +1,9 @@
 package dev.tlab.precision;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.tlab.config.TrainConfig;
 import dev.tlab.optim.AdamW;
-import java.util.Collection;
 
 /**
  * How a training step holds its numbers: {@link FullPrecision} (float32 throughout) or
@@ -14,9 +12,9 @@ import java.util.Collection;
  */
 public interface TrainingPrecision {
 
-    /** {@code train.precision}'s strategy over the trainable parameters. */
-    static TrainingPrecision of(TrainConfig train, NDManager manager, Collection<Parameter> trainable) {
-        return train.halfPrecision() ? new HalfPrecision(manager, trainable) : new FullPrecision(manager);
+    /** {@code train.precision}'s strategy over the optimizer's (trainable) parameters. */
+    static TrainingPrecision of(TrainConfig train, NDManager manager, AdamW optimizer) {
+        return train.halfPrecision() ? new HalfPrecision(manager, optimizer) : new FullPrecision(manager);
     }
 
     /** Where the blocks get their weights, in training and evaluation. */

@@ -123,7 +123,7 @@ public final class Trainer {
             notes.forEach(this::say);
             AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay(),
                     progress.optimizer());
-            TrainingPrecision precision = TrainingPrecision.of(train, manager, trainable.values());
+            TrainingPrecision precision = TrainingPrecision.of(train, manager, optimizer);
             precision.restore(progress.lossScale(), progress.lossScaleGoodSteps());
             createRunDir(runDir);
             say("outputs: " + runDir.toAbsolutePath());

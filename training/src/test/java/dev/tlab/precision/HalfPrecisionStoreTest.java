@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -13,6 +15,7 @@ import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
+import dev.tlab.optim.AdamW;
 import dev.tlab.positional.PositionalKind;
 import org.junit.jupiter.api.Test;
 
@@ -45,30 +48,30 @@ class HalfPrecisionStoreTest {
         assertTrue(worst < 0.02 * scale, what + ": largest difference fp16 vs fp32 " + worst + " at scale " + scale);
     }
 
-    /** Logits and every master gradient, flattened, after one forward and backward. */
+    /** Logits and every gradient, flattened in the optimizer's group order, after one forward and backward. */
     private static float[][] run(ModelConfig config, boolean half) {
         Engine.getInstance().setRandomSeed(7);
         try (NDManager manager = NDManager.newBaseManager()) {
             DecoderLM model = DecoderLM.create(config, manager);
-            ParameterStore ps = half
-                    ? new HalfPrecisionStore(manager, model.namedParameters().values())
-                    : new ParameterStore(manager, false);
+            AdamW optimizer = new AdamW(model.namedParameters(), 0.9, 0.99, 1e-8, 0.1, AdamW.State.FRESH);
+            HalfPrecisionStore store = half ? new HalfPrecisionStore(manager, optimizer.packed()) : null;
+            ParameterStore ps = half ? store : new ParameterStore(manager, false);
             NDArray tokens = manager.create(new long[] {1, 4, 2, 9, 3, 7, 5, 0, 8, 8, 2, 1}, new Shape(2, 6));
             NDArray logits;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 logits = Precision.widen(model.forward(ps, tokens, true));
                 collector.backward(logits.logSoftmax(-1).get(":, :, 0").sum().neg());
             }
-            if (ps instanceof HalfPrecisionStore store) {
-                store.addGradientsToMasters();
+            NDList grads = new NDList();
+            if (half) {
+                grads.addAll(new NDList(store.gradients()));
                 store.endStep();
+            } else {
+                for (AdamW.Packed group : optimizer.packed()) {
+                    group.parameters().forEach(p -> grads.add(p.getArray().getGradient().flatten()));
+                }
             }
-            NDArray grads = null;
-            for (var parameter : model.namedParameters().values()) {
-                NDArray g = parameter.getArray().getGradient().flatten();
-                grads = grads == null ? g : grads.concat(g);
-            }
-            return new float[][] {logits.toFloatArray(), grads.toFloatArray()};
+            return new float[][] {logits.toFloatArray(), NDArrays.concat(grads).toFloatArray()};
         }
     }
 }
