@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Fine-tuning a small Shakespeare checkpoint on Pride and Prejudice, which brings 20 new characters. */
@@ -63,9 +65,12 @@ class FinetuneTest {
         return SafeTensors.read(checkpoint.resolve(CheckpointDirectory.MODEL_FILE), manager);
     }
 
-    @Test
-    void frozenTensorsStayBitIdenticalAndTheOthersTrain() {
-        Path run = new Trainer(finetune(dir, "frozen", "finetune.freeze=[\"wte.*\", \"h.0.*\"]"), null, false)
+    /** In float16 too, where frozen tensors get plain copies and the rest come from the optimizer's groups. */
+    @ParameterizedTest
+    @ValueSource(strings = {"fp32", "fp16"})
+    void frozenTensorsStayBitIdenticalAndTheOthersTrain(String precision) {
+        Path run = new Trainer(finetune(dir, "frozen-" + precision, "finetune.freeze=[\"wte.*\", \"h.0.*\"]",
+                "train.precision=" + precision), null, false)
                 .from(RunStart.finetune(parent)).fit().runDir();
         Map<String, NDArray> before = weights(parent);
         Map<String, NDArray> after = weights(run.resolve("checkpoints/step-000006"));
