@@ -14,11 +14,15 @@
 #   resume-*.log         exact resume on the GPU (resume-check.sh), RESUME_PRECISIONS (default fp16):
 #                        same weights and moments as never stopping
 #   nanogpt.log, nanogpt-metrics.jsonl   nanoGPT's Shakespeare-char config, cut off after NANOGPT_SECONDS
+#   profile-fp16.log     (part "profile", not in the defaults) tlab bench --profile on the same shape in
+#                        fp16: forward, backward, optimizer and the rest per step, each ended by a device sync;
+#   nsys-fp16.log        and Nsight Systems' kernel and CUDA API summary of a short bench, where nsys exists
 # Usage: scripts/gpu-measure.sh BUNDLE_DIR OUT_DIR   (GPU_STEPS="test bench peer resume nanogpt" picks the parts)
 #        scripts/gpu-measure.sh --summary DIR        the tlab/peer table from DIR's bench-*.json and peer-*.json
 # Time limits in seconds, each step on its own (the defaults add up to 540 s for all parts; printed first):
 #   TEST_SECONDS 60, BENCH_SECONDS 40 per tlab bench (4), PEER_SECONDS 35 per eager peer run (3),
-#   PEER_COMPILE_SECONDS 90 for the compiled one, RESUME_SECONDS 40 per precision, NANOGPT_SECONDS 85.
+#   PEER_COMPILE_SECONDS 90 for the compiled one, RESUME_SECONDS 40 per precision, NANOGPT_SECONDS 85,
+#   PROFILE_SECONDS 60 for each of the two profile runs.
 # The peer runs with PEER_PYTHON, else the first of TLAB_PYTHON, python3, /opt/torch/.venv/bin/python that
 # imports torch; the script is the bundle's scripts/pytorch_reference.py, else the one next to this file.
 # With JNI_SOURCES="DJL_NATIVE_DIR DJL_API_NATIVE_DIR [more]" (absolute paths) and no jni/libdjl_torch.so in the
@@ -134,6 +138,7 @@ cat "$out/machine.txt"
 parts=" ${GPU_STEPS-test bench peer resume nanogpt} "   # GPU_STEPS="" after JNI_SOURCES: build only
 test_s=${TEST_SECONDS:-60} bench_s=${BENCH_SECONDS:-40} peer_s=${PEER_SECONDS:-35}
 compile_s=${PEER_COMPILE_SECONDS:-90} resume_s=${RESUME_SECONDS:-40} nanogpt_s=${NANOGPT_SECONDS:-85}
+profile_s=${PROFILE_SECONDS:-60}
 resume_precisions=${RESUME_PRECISIONS:-fp16}
 bench_runs=(fp32 fp16 fp16-sdpa bf16)
 read -ra resume_list <<<"$resume_precisions"
@@ -141,10 +146,11 @@ total=0
 [[ $parts == *" test "* ]] && total=$((total + test_s))
 [[ $parts == *" bench "* ]] && total=$((total + ${#bench_runs[@]} * bench_s))
 [[ $parts == *" peer "* ]] && total=$((total + 3 * peer_s + compile_s))
+[[ $parts == *" profile "* ]] && total=$((total + 2 * profile_s))
 [[ $parts == *" resume "* ]] && total=$((total + ${#resume_list[@]} * resume_s))
 [[ $parts == *" nanogpt "* ]] && total=$((total + nanogpt_s))
 echo "parts:${parts% }; limits (s): test $test_s, bench ${#bench_runs[@]} x $bench_s, peer 3 x $peer_s + compile $compile_s," \
-    "resume ${#resume_list[@]} x $resume_s ($resume_precisions), nanogpt $nanogpt_s; at most $total s for these parts${JNI_SOURCES:+ (plus up to 600 s for the JNI build)}"
+    "profile 2 x $profile_s, resume ${#resume_list[@]} x $resume_s ($resume_precisions), nanogpt $nanogpt_s; at most $total s for these parts${JNI_SOURCES:+ (plus up to 600 s for the JNI build)}"
 
 if [[ -n "${JNI_SOURCES:-}" && ! -f jni/libdjl_torch.so ]]; then
     # shellcheck disable=SC2086 # a list of folders
@@ -191,6 +197,19 @@ if [[ $parts == *" peer "* ]]; then
 fi
 if [[ $parts == *" bench "* || $parts == *" peer "* ]]; then
     summary "$out" | tee "$out/summary.md"
+fi
+
+# Where an fp16 step's time goes: tlab's phase table (each phase ends with a device sync), and where
+# Nsight Systems is installed, its per-kernel and per-CUDA-call summary of a short bench.
+if [[ $parts == *" profile "* ]]; then
+    step profile-fp16 "$profile_s" ./run.sh bench configs/shakespeare-char.yaml --steps 12 --profile 5 \
+        "${gpt2_small[@]}" --set train.precision=fp16
+    if command -v nsys >/dev/null; then
+        step nsys-fp16 "$profile_s" nsys profile --force-overwrite true -o "$out/nsys-fp16" --stats=true -t cuda,osrt \
+            ./run.sh bench configs/shakespeare-char.yaml --steps 15 --peak-every 0 "${gpt2_small[@]}" --set train.precision=fp16
+    else
+        echo "== nsys-fp16: no nsys on this machine"
+    fi
 fi
 
 [[ $parts == *" resume "* ]] && for precision in "${resume_list[@]}"; do

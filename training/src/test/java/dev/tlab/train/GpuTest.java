@@ -17,6 +17,7 @@ import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.kernels.TorchKernels;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.positional.PositionalKind;
@@ -111,6 +112,20 @@ class GpuTest {
         assertEquals(full.size(), half.size());
         for (int i = 0; i < full.size(); i++) {
             assertEquals(full.get(i), half.get(i), 0.05, "row " + i + ": fp32 " + full + "\nfp16 " + half);
+        }
+    }
+
+    /** The fused kernel loads on this machine's libtorch, and fp16 training on it follows the separate ops. */
+    @Test
+    void fusedAttentionTrainsLikeMathInFp16() throws Exception {
+        assertTrue(TorchKernels.available(), "kernels.pt: " + TorchKernels.unavailableReason());
+        List<Double> math = trainLosses(new Trainer(run("math", "train.steps=100", "train.precision=fp16",
+                "model.attention=math"), null, false).fit());
+        List<Double> sdpa = trainLosses(new Trainer(run("sdpa", "train.steps=100", "train.precision=fp16",
+                "model.attention=sdpa"), null, false).fit());
+        assertEquals(math.size(), sdpa.size());
+        for (int i = 0; i < math.size(); i++) {
+            assertEquals(math.get(i), sdpa.get(i), 0.05, "row " + i + ": math " + math + "\nsdpa " + sdpa);
         }
     }
 
