@@ -2,6 +2,7 @@ package dev.tlab.norm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
@@ -46,6 +47,13 @@ public class Norm extends AbstractBlock {
     }
 
     public NDArray forward(ParameterStore ps, NDArray x) {
+        if (type == NormType.LAYERNORM && x.getDataType() != DataType.FLOAT32) {
+            // libtorch's LayerNorm keeps its statistics in float32 for half-precision input itself:
+            // one kernel, where widening input, gain and shift and narrowing the result take eight.
+            NDArray gain = ps.getValue(weight, x.getDevice(), true);
+            NDArray shift = bias == null ? gain.zerosLike() : ps.getValue(bias, x.getDevice(), true);
+            return x.getNDArrayInternal().layerNorm(x, new Shape(features), gain, shift, eps).singletonOrThrow();
+        }
         // Statistics in float32 whatever the activations' type; the result goes back to that type.
         NDArray gain = Precision.widen(ps.getValue(weight, x.getDevice(), true));
         NDArray wide = Precision.widen(x);
