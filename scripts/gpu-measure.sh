@@ -11,7 +11,8 @@
 #                        fp16 AMP + SDPA, bf16 AMP + SDPA, fp16 AMP + SDPA + torch.compile
 #   summary.md           tlab and peer tokens/s and MFU side by side, with tlab/peer; the headline is
 #                        tlab fp16 against the peer's fp16 AMP + SDPA (eager), target >= 0.9
-#   resume-*.log         exact resume on the GPU (resume-check.sh), RESUME_PRECISIONS (default fp16):
+#   resume-*.log         exact resume on the GPU (resume-check.sh), RESUME_PRECISIONS (default "fp16 fp16-math":
+#                        auto attention, which is sdpa there, and math):
 #                        same weights and moments as never stopping
 #   nanogpt.log, nanogpt-metrics.jsonl   nanoGPT's Shakespeare-char config, cut off after NANOGPT_SECONDS
 #   profile-fp16.log     (part "profile", not in the defaults) tlab bench --profile on the same shape in
@@ -139,7 +140,7 @@ parts=" ${GPU_STEPS-test bench peer resume nanogpt} "   # GPU_STEPS="" after JNI
 test_s=${TEST_SECONDS:-60} bench_s=${BENCH_SECONDS:-40} peer_s=${PEER_SECONDS:-35}
 compile_s=${PEER_COMPILE_SECONDS:-90} resume_s=${RESUME_SECONDS:-40} nanogpt_s=${NANOGPT_SECONDS:-85}
 profile_s=${PROFILE_SECONDS:-60}
-resume_precisions=${RESUME_PRECISIONS:-fp16}
+resume_precisions=${RESUME_PRECISIONS:-fp16 fp16-math}
 bench_runs=(fp32 fp16 fp16-sdpa bf16)
 read -ra resume_list <<<"$resume_precisions"
 total=0
@@ -212,9 +213,14 @@ if [[ $parts == *" profile "* ]]; then
     fi
 fi
 
-[[ $parts == *" resume "* ]] && for precision in "${resume_list[@]}"; do
-    step "resume-$precision" "$resume_s" ./resume-check.sh ./run.sh --set train.device=gpu \
-        --set train.precision="$precision"
+# An entry is a precision, optionally with an attention kernel: fp16 (auto: sdpa), fp16-math. A
+# fused kernel whose backward is not deterministic (CUDA's memory-efficient attention adds with
+# atomics) would fail this check where math passes; the pair tells which.
+[[ $parts == *" resume "* ]] && for entry in "${resume_list[@]}"; do
+    attention=()
+    [[ $entry == *-* ]] && attention=(--set model.attention="${entry#*-}")
+    step "resume-$entry" "$resume_s" ./resume-check.sh ./run.sh --set train.device=gpu \
+        --set train.precision="${entry%%-*}" ${attention[@]+"${attention[@]}"}
 done
 
 # nanoGPT's train_shakespeare_char.py: 6 layers, 6 heads, d 384, context 256, batch 64, dropout 0.2,

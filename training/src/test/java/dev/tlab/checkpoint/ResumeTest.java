@@ -143,6 +143,22 @@ class ResumeTest {
         assertEquals(8, state.lossScaleGoodSteps());
     }
 
+    /** The fused attention kernel, with its own dropout draws, resumes as exactly as the separate ops. */
+    @Test
+    void sdpaRunWithDropoutResumesBitIdentically() throws IOException {
+        String[] fused = {"model.attention=sdpa", "train.steps=8", "checkpoint.every=4", "train.eval_every=8"};
+        Path straightFused = new Trainer(tiny(dir, "sdpa-straight", fused), null, false).fit().runDir();
+        RunConfig run = tiny(dir, "sdpa-interrupted", fused);
+        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+            if (done == 6) {
+                throw new IllegalStateException("stop");
+            }
+        }).fit());
+        new Trainer(run, null, false).from(RunStart.resume(dir.resolve("sdpa-interrupted"))).fit();
+        assertSameCheckpoint(straightFused.resolve("checkpoints/step-000008"),
+                dir.resolve("sdpa-interrupted/checkpoints/step-000008"));
+    }
+
     enum Damage { MISSING_MODEL, MISSING_OPTIMIZER, TRUNCATED_MODEL, CORRUPT_OPTIMIZER, MISSING_STATE, TRUNCATED_STATE, LEFTOVER_TMP }
 
     @ParameterizedTest
