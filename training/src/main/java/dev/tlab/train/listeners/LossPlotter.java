@@ -11,13 +11,12 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /** {@code loss.png}: train and val curves, redrawn after evaluations and at the end. */
-public final class LossPlotter implements TrainingListener {
+public final class LossPlotter extends ReportListener {
 
     public static final String FILE = "loss.png";
 
     private final Path file;
     private final LossPlot plot;
-    private Evaluation evaluation;
 
     /** A resumed run's plot starts with the curve logged before {@code firstStep}. */
     public LossPlotter(Path runDir, String title, long firstStep) {
@@ -27,18 +26,10 @@ public final class LossPlotter implements TrainingListener {
     }
 
     @Override
-    public void onEvaluation(Evaluation evaluation) {
-        this.evaluation = evaluation;
-    }
-
-    @Override
-    public void onStepEnd(StepResult step) {
-        if (!step.reports()) {
-            return;
-        }
+    protected void onReport(StepResult step, Evaluation evaluated) {
         plot.add("train", step.step(), step.trainLoss());
-        if (Evaluation.of(step, evaluation) != null) {
-            plot.add("val", step.step(), evaluation.valLoss());
+        if (evaluated != null) {
+            plot.add("val", step.step(), evaluated.valLoss());
             plot.refresh(file);
         }
     }

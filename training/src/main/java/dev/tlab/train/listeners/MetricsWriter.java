@@ -3,7 +3,6 @@ package dev.tlab.train.listeners;
 import dev.tlab.metrics.MetricsLog;
 import dev.tlab.train.Evaluation;
 import dev.tlab.train.StepResult;
-import dev.tlab.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,12 +11,11 @@ import java.util.Map;
  * {@code metrics.jsonl}: a row at every reporting step, with the step's evaluation if it had one and
  * its health signals.
  */
-public final class MetricsWriter implements TrainingListener, AutoCloseable {
+public final class MetricsWriter extends ReportListener implements AutoCloseable {
 
     public static final String FILE = "metrics.jsonl";
 
     private final MetricsLog log;
-    private Evaluation evaluation;
 
     /** Continues the file of a run resumed at {@code firstStep}, dropping rows logged after it. */
     public MetricsWriter(Path runDir, long firstStep) {
@@ -25,16 +23,7 @@ public final class MetricsWriter implements TrainingListener, AutoCloseable {
     }
 
     @Override
-    public void onEvaluation(Evaluation evaluation) {
-        this.evaluation = evaluation;
-    }
-
-    @Override
-    public void onStepEnd(StepResult step) {
-        if (!step.reports()) {
-            return;
-        }
-        Evaluation evaluated = Evaluation.of(step, evaluation);
+    protected void onReport(StepResult step, Evaluation evaluated) {
         log.write(step.step(), step.lr(), step.trainLoss(), evaluated == null ? Double.NaN : evaluated.valLoss(),
                 step.tokensPerSecond(), step.elapsedSeconds(), evaluated == null ? Map.of() : evaluated.metrics(),
                 health(step));

@@ -4,7 +4,6 @@ import dev.tlab.metrics.tensorboard.EventFile;
 import dev.tlab.train.Evaluation;
 import dev.tlab.train.RunEnd;
 import dev.tlab.train.StepResult;
-import dev.tlab.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,12 +17,11 @@ import java.util.function.DoubleSupplier;
  * process trains, and the end-of-run samples as text at the last (so it hears the run's end after
  * {@link SampleWriter}). Non-finite values are left out, as in {@code metrics.jsonl}.
  */
-public final class TensorBoardWriter implements TrainingListener, AutoCloseable {
+public final class TensorBoardWriter extends ReportListener implements AutoCloseable {
 
     private final EventFile events;
     private final DoubleSupplier clock;
     private final java.util.function.Supplier<String> samples;
-    private Evaluation evaluation;
 
     /**
      * @param firstStep the step the run starts from (a resume's checkpoint step; 0 for a new run)
@@ -50,18 +48,9 @@ public final class TensorBoardWriter implements TrainingListener, AutoCloseable 
     }
 
     @Override
-    public void onEvaluation(Evaluation evaluation) {
-        this.evaluation = evaluation;
-    }
-
-    @Override
-    public void onStepEnd(StepResult step) {
-        if (!step.reports()) {
-            return;
-        }
+    protected void onReport(StepResult step, Evaluation evaluated) {
         Map<String, Double> values = new LinkedHashMap<>();
         put(values, "loss/train", step.trainLoss());
-        Evaluation evaluated = Evaluation.of(step, evaluation);
         if (evaluated != null) {
             put(values, "loss/val", evaluated.valLoss());
             evaluated.metrics().forEach((key, value) -> put(values, "eval/" + key, value));
