@@ -3,14 +3,18 @@ package dev.tlab.attention;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.tlab.layers.Bfloat16Support;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class MasksTest {
@@ -32,6 +36,15 @@ class MasksTest {
         }
     }
 
+    /** The same in bfloat16, on a JNI library that maps it (see dev.tlab.layers.Bfloat16OpsTest). */
+    @Tag("bf16")
+    @ParameterizedTest
+    @EnumSource(value = AttentionKernel.class, names = {"MATH", "SDPA"})
+    void paddingMasksAttentionInBfloat16(AttentionKernel kernel) {
+        assumeTrue(Bfloat16Support.available(), () -> "no bfloat16: " + Bfloat16Support.unavailableReason());
+        maskedKeysGetNoWeightAndAFullyMaskedRowGetsUniformWeights(DataType.BFLOAT16, kernel);
+    }
+
     @ParameterizedTest
     @CsvSource({"FLOAT32, MATH", "FLOAT16, MATH", "FLOAT32, SDPA", "FLOAT16, SDPA"})
     void maskedKeysGetNoWeightAndAFullyMaskedRowGetsUniformWeights(DataType type, AttentionKernel kernel) {
@@ -47,7 +60,8 @@ class MasksTest {
             for (int row = 0; row < 2; row++) {
                 assertEquals(0f, weights[row * 4 + 2], "masked key 2, query " + row);
                 assertEquals(0f, weights[row * 4 + 3], "masked key 3, query " + row);
-                assertEquals(1.0, weights[row * 4] + weights[row * 4 + 1], 1e-3, "query " + row);
+                // Each weight is rounded to the type: bfloat16 keeps 8 bits of mantissa.
+                assertEquals(1.0, weights[row * 4] + weights[row * 4 + 1], type == DataType.BFLOAT16 ? 1e-2 : 1e-3, "query " + row);
             }
 
             // Equal scores under a mask over every key: uniform weights, where an infinite mask gives NaN.
