@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
                     + " (complete, or what is missing or truncated). Also takes any .safetensors file.",
             "Given a run config (.yaml), shows what it would train without training: the model's shape and parameter"
                     + " count, the tokens it sees, and the memory one step needs against what the device has"
-                    + " (exit code 2 when it does not fit); the same as tlab train CONFIG --dry-run."
+                    + " (exit code 2 when it does not fit, or its precision cannot run here); the same as tlab train CONFIG"
+                    + " --dry-run."
         })
 final class InspectCommand implements Callable<Integer> {
 

@@ -51,7 +51,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--dry-run", description = {
         "Print what the run would train (model shape, parameter count, tokens) and the memory one step needs"
-                + " against what the device has, then exit without training: 0 if it fits, 2 if not."})
+                + " against what the device has, then exit without training: 0 if it fits and can run here, 2 if not"
+                + " (too large, or train.precision=bf16 on a JNI library without bfloat16)."})
     boolean dryRun;
 
     @Override
@@ -71,11 +72,11 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --dry-run} and {@code inspect CONFIG}: the report, and exit code 2 when a step would not fit. */
+    /** {@code --dry-run} and {@code inspect CONFIG}: the report, and exit code 2 when the run would not start. */
     static int dryRun(RunConfig run, java.io.PrintWriter out) {
         ConfigReport report = ConfigReport.of(run);
         out.print(report.text());
         out.flush();
-        return report.fits() ? 0 : 2;
+        return report.runs() ? 0 : 2;
     }
 }

@@ -4,7 +4,9 @@ import static dev.tlab.cli.Outcome.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.tlab.layers.Bfloat16Support;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -146,6 +148,29 @@ class BadInputTest {
         assertEquals(2, inspect.code());
         assertTrue(inspect.out().contains("1000000 layers") && inspect.out().contains("does not fit; reduce "), inspect.out());
         assertFalse(Files.exists(dir.resolve("dry")), "a dry run creates nothing");
+    }
+
+    /**
+     * On a JNI library that cannot hold bfloat16 (DJL's own, as in CI) a bf16 run is refused as it
+     * starts: one line naming train.precision and what to do, exit 2, nothing written; a dry run
+     * prints its report and says so, with exit 2.
+     */
+    @Test
+    void bf16IsRefusedAtTheStartOfARunWhereTheJniLibraryCannotHoldIt() {
+        assumeFalse(Bfloat16Support.available(), "this JNI library maps bfloat16");
+        Outcome refused = run(train("bf16", "--set", "train.precision=bf16"));
+        assertEquals(2, refused.code(), refused.err());
+        assertEquals(1, refused.err().lines().count(), "one line:\n" + refused.err());
+        assertTrue(refused.err().startsWith("error: train.precision: bf16 needs a DJL JNI library that maps bfloat16"),
+                refused.err());
+        assertTrue(refused.err().contains("scripts/build-djl-jni.sh"), refused.err());
+        assertEquals("", refused.out());
+        assertFalse(Files.exists(dir.resolve("bf16")), "no run directory for a refused run");
+        Outcome dry = run(train("bf16", "--dry-run", "--set", "train.precision=bf16"));
+        assertEquals(2, dry.code(), dry.err());
+        assertTrue(dry.out().contains("bf16 on cpu()") && dry.out().contains(": fits"), dry.out());
+        assertTrue(dry.out().contains("refused here: train.precision: bf16 needs"), dry.out());
+        assertFalse(Files.exists(dir.resolve("bf16")), "a dry run creates nothing");
     }
 
     @Test

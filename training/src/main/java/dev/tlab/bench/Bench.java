@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.tlab.config.RunConfig;
 import dev.tlab.metrics.ProcessMemory;
+import dev.tlab.precision.TrainingPrecision;
 import dev.tlab.train.Devices;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;
@@ -53,7 +54,9 @@ public final class Bench {
     public BenchResult run(RunConfig run) {
         int steps = run.train().steps();
         Device device = Devices.resolve(run.train().device());
-        DataType peakType = run.train().halfPrecision() ? DataType.FLOAT16 : DataType.FLOAT32;
+        // Before the peak's matmuls, which run in the precision's type.
+        TrainingPrecision.require(run.train());
+        DataType peakType = run.train().computeType();
         MatmulPeak before = MatmulPeak.measure(device, matmulSize, peakType);
 
         // Timed window: after the warm-up steps, up to the step before the last (whose evaluation

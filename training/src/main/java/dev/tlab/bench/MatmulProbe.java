@@ -32,7 +32,8 @@ public final class MatmulProbe implements AutoCloseable {
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             try (NDArray c = a.matMul(b)) {
-                c.getFloat(0, 0);
+                // One element to the host, in float32 (DJL reads no bfloat16 into Java).
+                c.get(0, 0).toType(DataType.FLOAT32, false).getFloat();
             }
         }
         return count * 2.0 * n * n * n / ((System.nanoTime() - start) / 1e9);

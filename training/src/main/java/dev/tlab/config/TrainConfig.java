@@ -33,6 +33,12 @@ public record TrainConfig(
     /** {@code train.checkpoint_signal} when no signal asks for checkpoints. */
     public static final String NO_SIGNAL = "none";
 
+    /**
+     * {@code train.precision}'s values. Whether bf16 can run is known only once libtorch is loaded
+     * (it needs a JNI library that maps bfloat16), so the run refuses it at its start, not here.
+     */
+    public static final java.util.List<String> PRECISIONS = java.util.List.of("fp32", "fp16", "bf16");
+
     public TrainConfig {
         atLeast("train.steps", steps, 1);
         atLeast("train.batch_size", batchSize, 1);
@@ -70,18 +76,29 @@ public record TrainConfig(
         }
         checkpointSignal = checkpointSignal(checkpointSignal);
         dev.tlab.train.Devices.check("train.device", device);
-        if (!precision.equals("fp32") && !precision.equals("fp16")) {
-            String hint = precision.equals("bf16")
-                    ? " (bfloat16 casts abort the JVM in this DJL release, so tlab does not offer it)"
-                    : "";
-            throw new ConfigException(
-                    "train.precision: unsupported value '" + precision + "'; allowed: fp32, fp16" + hint);
+        if (!PRECISIONS.contains(precision)) {
+            throw new ConfigException("train.precision: unsupported value '" + precision + "'; allowed: "
+                    + String.join(", ", PRECISIONS));
         }
     }
 
-    /** Whether forward and backward run in float16 (fp32 master weights, dynamic loss scaling). */
+    /** Whether forward and backward run in a 16-bit type (fp16 or bf16) over fp32 master weights. */
     public boolean halfPrecision() {
+        return !precision.equals("fp32");
+    }
+
+    /** Whether the loss is scaled before backward, with overflowed steps skipped: fp16 only. */
+    public boolean lossScaling() {
         return precision.equals("fp16");
+    }
+
+    /** The type forward and backward run in. */
+    public ai.djl.ndarray.types.DataType computeType() {
+        return switch (precision) {
+            case "fp16" -> ai.djl.ndarray.types.DataType.FLOAT16;
+            case "bf16" -> ai.djl.ndarray.types.DataType.BFLOAT16;
+            default -> ai.djl.ndarray.types.DataType.FLOAT32;
+        };
     }
 
     /** Whether the step that completes {@code done} steps logs a train loss (the first and last always do). */

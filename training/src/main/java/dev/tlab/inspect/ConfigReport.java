@@ -6,18 +6,27 @@ import dev.tlab.config.TrainConfig;
 import dev.tlab.memory.AvailableMemory;
 import dev.tlab.memory.MemoryEstimate;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.precision.TrainingPrecision;
 import dev.tlab.train.Devices;
 import dev.tlab.train.Tasks;
 import java.util.Locale;
 
 /**
  * What a config would train, read without building the model: its shape, parameter count, the
- * tokens it will see and the memory a step needs against what the device has.
+ * tokens it will see, the memory a step needs against what the device has, and whether this
+ * machine's libtorch can run its precision.
  *
  * @param text the report, one fact per line
  * @param fits whether the estimate fits in the memory available now
+ * @param refusal why the run would be refused at its start here although the config is valid (bf16
+ *     on a JNI library that cannot hold it), or null
  */
-public record ConfigReport(String text, boolean fits) {
+public record ConfigReport(String text, boolean fits, String refusal) {
+
+    /** Whether {@code tlab train} would start: it fits and nothing refuses it. */
+    public boolean runs() {
+        return fits && refusal == null;
+    }
 
     public static ConfigReport of(RunConfig run) {
         ModelConfig model = Tasks.plannedModel(run);
@@ -42,6 +51,10 @@ public record ConfigReport(String text, boolean fits) {
         text.append("memory: about ").append(estimate.describe()).append(System.lineSeparator());
         text.append(String.format(Locale.ROOT, "available: %s on %s: %s%n", MemoryEstimate.bytes(available), device,
                 fits ? "fits" : "does not fit; reduce " + estimate.drivers()));
-        return new ConfigReport(text.toString(), fits);
+        String refusal = TrainingPrecision.refusal(train);
+        if (refusal != null) {
+            text.append("refused here: ").append(refusal).append(System.lineSeparator());
+        }
+        return new ConfigReport(text.toString(), fits, refusal);
     }
 }

@@ -19,8 +19,9 @@ import java.util.Locale;
  * softmax); dropout doubles each tensor it touches (output and mask), and backward adds about one
  * block's worth. The head holds about four vocabulary-wide tensors per token (logits,
  * log-softmax and their gradients). fp32 keeps weights, gradients, the packed gradient copy AdamW
- * reads and two moments (20 bytes per parameter); fp16 adds half copies of weights and gradients.
- * Checked against measured peak memory in docs/BENCHMARKS.md.
+ * reads and two moments (20 bytes per parameter); fp16 and bf16 add half copies of weights and
+ * gradients, and their activations take 2 bytes an element. Checked against measured peak memory
+ * in docs/BENCHMARKS.md.
  *
  * @param parameters trainable parameters
  * @param weightBytes weights, gradients and their half-precision copies

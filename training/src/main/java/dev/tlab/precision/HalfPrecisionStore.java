@@ -14,13 +14,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * fp16 mixed precision with fp32 master weights (Micikevicius et al., 2018). Blocks ask the store for
- * their weights; this store hands out float16 copies of the fp32 masters, made once per step, so the
- * whole forward and backward run in float16.
+ * Mixed precision with fp32 master weights (Micikevicius et al., 2018). Blocks ask the store for
+ * their weights; this store hands out float16 or bfloat16 copies of the fp32 masters, made once per
+ * step, so the whole forward and backward run in that type.
  *
  * <p>The masters are the optimizer's flat buffers, one per decay group ({@link AdamW#packed()}). Each
  * step casts each buffer once, marks the copy as a leaf that records its gradient, and splits it into
- * per-parameter views: backward then gathers every parameter's gradient into that one flat float16
+ * per-parameter views: backward then gathers every parameter's gradient into that one flat half-precision
  * gradient (split's backward is one concatenation), which is widened once per group and handed to
  * the optimizer as is. Per step that is a handful of ops per group instead of several per tensor.
  * Parameters outside the groups (frozen ones) get a plain copy that records no gradient.
@@ -33,13 +33,27 @@ public final class HalfPrecisionStore extends ParameterStore {
 
     private final List<AdamW.Packed> groups;
     private final Map<Parameter, NDArray> halves = new HashMap<>();
-    /** This step's flat float16 copies, one per group, whose gradients backward fills. */
+    /** This step's flat half copies, one per group, whose gradients backward fills. */
     private final List<NDArray> flatHalves = new ArrayList<>();
+    private final DataType type;
 
-    /** @param groups the optimizer's packed masters ({@link AdamW#packed()}) */
+    /** Float16 copies of {@code groups}, the optimizer's packed masters ({@link AdamW#packed()}). */
     public HalfPrecisionStore(NDManager manager, List<AdamW.Packed> groups) {
+        this(manager, groups, DataType.FLOAT16);
+    }
+
+    /**
+     * @param groups the optimizer's packed masters ({@link AdamW#packed()})
+     * @param type the copies' type: FLOAT16, or BFLOAT16 where {@link
+     *     dev.tlab.layers.Bfloat16Support} says the JNI library can hold it
+     */
+    public HalfPrecisionStore(NDManager manager, List<AdamW.Packed> groups, DataType type) {
         super(manager, false);
+        if (type != DataType.FLOAT16 && type != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("half copies are FLOAT16 or BFLOAT16, not " + type);
+        }
         this.groups = groups;
+        this.type = type;
     }
 
     @Override
@@ -50,7 +64,7 @@ public final class HalfPrecisionStore extends ParameterStore {
         }
         NDArray half = halves.get(parameter);
         if (half == null || half.isReleased()) {
-            half = super.getValue(parameter, device, training).toType(DataType.FLOAT16, false);
+            half = super.getValue(parameter, device, training).toType(type, false);
             halves.put(parameter, half);
         }
         return half;
@@ -60,7 +74,7 @@ public final class HalfPrecisionStore extends ParameterStore {
         halves.clear();
         flatHalves.clear();
         for (AdamW.Packed group : groups) {
-            NDArray flat = group.weights().toType(DataType.FLOAT16, false);
+            NDArray flat = group.weights().toType(type, false);
             flat.setRequiresGradient(true);
             flatHalves.add(flat);
             List<Parameter> members = group.parameters();

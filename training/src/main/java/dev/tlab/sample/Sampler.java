@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import dev.tlab.attention.KvCache;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.SampleConfig;
+import dev.tlab.layers.Precision;
 import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.models.DecoderLM;
 import java.util.Arrays;
@@ -122,7 +123,8 @@ public final class Sampler {
         try (NDScope ignored = new NDScope()) {
             long[] input = Arrays.stream(tokens).asLongStream().toArray();
             NDArray logits = model.forward(ps, manager.create(input, new Shape(1, input.length)), cache, false);
-            return logits.get(0, input.length - 1).toFloatArray();
+            // In float32 whatever the precision (DJL reads float16 to Java, but not bfloat16).
+            return Precision.widen(logits.get(0, input.length - 1)).toFloatArray();
         }
     }
 }

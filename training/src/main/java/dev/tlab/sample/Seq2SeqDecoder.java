@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.tlab.attention.KvCache;
+import dev.tlab.layers.Precision;
 import dev.tlab.models.EncoderDecoder;
 import java.util.Arrays;
 
@@ -94,7 +95,8 @@ public final class Seq2SeqDecoder {
                     ? all.get(new NDIndex(":, :{}", t + 1))
                     : all.get(new NDIndex(":, {}:{}", t, t + 1));
             NDArray logits = model.decode(ps, memory, valid, input, null, cache, false);
-            return logits.get(new NDIndex(":, -1, :")).toFloatArray();
+            // In float32 whatever the precision (DJL reads float16 to Java, but not bfloat16).
+            return Precision.widen(logits.get(new NDIndex(":, -1, :"))).toFloatArray();
         }
     }
 }

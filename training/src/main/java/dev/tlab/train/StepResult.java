@@ -17,7 +17,7 @@ import java.util.Map;
  * @param tokensPerSecond training tokens per second since the last reporting step (NaN unless {@code reports})
  * @param elapsedSeconds wall time since this trainer started its first step
  * @param clipped whether global-norm clipping scaled this step's gradients (norm above {@code train.grad_clip})
- * @param lossScale the float16 loss scale this step used; NaN in float32
+ * @param lossScale the float16 loss scale this step used; NaN in float32 and bfloat16
  * @param skippedSteps float16 steps skipped for overflow since the previous reporting step, this one
  *     included (0 unless {@code reports})
  * @param updateRatios per AdamW group ({@code decay}, {@code no_decay}): ||w_after - w_before|| /

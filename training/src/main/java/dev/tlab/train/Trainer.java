@@ -106,6 +106,8 @@ public final class Trainer {
     public Result fit() {
         TrainConfig train = config.train();
         Device device = Devices.resolve(train.device());
+        // Before the task is built: bf16 on a JNI library that cannot hold it is refused in one line.
+        TrainingPrecision.require(train);
         Path runDir = config.runDir();
         Engine.getInstance().setRandomSeed((int) train.seed());
         try (NDManager manager = NDManager.newBaseManager(device); Listeners listeners = new Listeners()) {

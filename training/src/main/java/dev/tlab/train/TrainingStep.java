@@ -32,7 +32,7 @@ final class TrainingStep {
 
     /**
      * What the step did. {@code loss} is NaN and {@code updateRatios} empty unless it was asked to
-     * report; {@code gradNorm} is NaN when it was not taken; {@code lossScale} is NaN in float32.
+     * report; {@code gradNorm} is NaN when it was not taken; {@code lossScale} is NaN without float16 loss scaling.
      */
     record Outcome(double lr, double loss, double gradNorm, boolean applied, boolean clipped, double lossScale,
             Map<String, Double> updateRatios) {}
@@ -76,7 +76,7 @@ final class TrainingStep {
         }
         phases.onPhaseEnd(Phase.OPTIMIZER);
         return new Outcome(lr, loss, gradients.norm(), gradients.apply(), clip < 1,
-                train.halfPrecision() ? gradients.lossScale() : Double.NaN, ratios);
+                train.lossScaling() ? gradients.lossScale() : Double.NaN, ratios);
     }
 
     /** One micro-batch's mean loss, recorded for backward. */

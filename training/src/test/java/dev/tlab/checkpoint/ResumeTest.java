@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.layers.Bfloat16Support;
 import dev.tlab.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -157,6 +160,33 @@ class ResumeTest {
         new Trainer(run, null, false).from(RunStart.resume(dir.resolve("sdpa-interrupted"))).fit();
         assertSameCheckpoint(straightFused.resolve("checkpoints/step-000008"),
                 dir.resolve("sdpa-interrupted/checkpoints/step-000008"));
+    }
+
+    /** bf16 (on a JNI library that maps it): no loss scale to keep, the rest as exact as fp32 and fp16. */
+    @Tag("bf16")
+    @Test
+    void bf16RunResumesBitIdentically() throws IOException {
+        assumeTrue(Bfloat16Support.available(), () -> "no bfloat16: " + Bfloat16Support.unavailableReason());
+        String[] half = {"train.precision=bf16", "train.steps=8", "checkpoint.every=4", "train.eval_every=8"};
+        Path straightHalf = new Trainer(tiny(dir, "bf16-straight", half), null, false).fit().runDir();
+        RunConfig run = tiny(dir, "bf16-interrupted", half);
+        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+            if (done == 6) {
+                throw new IllegalStateException("stop");
+            }
+        }).fit());
+        new Trainer(run, null, false).from(RunStart.resume(dir.resolve("bf16-interrupted"))).fit();
+        assertSameCheckpoint(straightHalf.resolve("checkpoints/step-000008"),
+                dir.resolve("bf16-interrupted/checkpoints/step-000008"));
+        assertEquals(losses(straightHalf), losses(dir.resolve("bf16-interrupted")));
+        CheckpointState state = CheckpointDirectory.readState(straightHalf.resolve("checkpoints/step-000008"));
+        assertEquals(0.0, state.lossScale());
+        // Not the fp32 run's weights: the steps really ran in bfloat16.
+        Path straightFull = new Trainer(tiny(dir, "fp32-straight", "train.steps=8", "checkpoint.every=4",
+                "train.eval_every=8"), null, false).fit().runDir();
+        assertFalse(Arrays.equals(
+                Files.readAllBytes(straightFull.resolve("checkpoints/step-000008/" + CheckpointDirectory.MODEL_FILE)),
+                Files.readAllBytes(straightHalf.resolve("checkpoints/step-000008/" + CheckpointDirectory.MODEL_FILE))));
     }
 
     enum Damage { MISSING_MODEL, MISSING_OPTIMIZER, TRUNCATED_MODEL, CORRUPT_OPTIMIZER, MISSING_STATE, TRUNCATED_STATE, LEFTOVER_TMP }

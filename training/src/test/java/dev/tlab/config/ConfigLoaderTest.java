@@ -76,7 +76,16 @@ class ConfigLoaderTest {
 
     @Test
     void unsupportedPrecisionIsRejected() {
-        assertTrue(error("train:\n  precision: bf16\n").contains("train.precision"));
+        assertEquals("train.precision: unsupported value 'fp8'; allowed: fp32, fp16, bf16", error("train:\n  precision: fp8\n"));
+    }
+
+    /** bf16 is a valid config everywhere; whether this libtorch can run it is asked when a run starts. */
+    @Test
+    void bf16IsAcceptedByTheLoader() {
+        RunConfig run = parse("train:\n  precision: bf16\n");
+        assertEquals("bf16", run.train().precision());
+        assertTrue(run.train().halfPrecision() && !run.train().lossScaling());
+        assertEquals(ai.djl.ndarray.types.DataType.BFLOAT16, run.train().computeType());
     }
 
     @Test

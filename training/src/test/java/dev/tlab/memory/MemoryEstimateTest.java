@@ -39,6 +39,16 @@ class MemoryEstimateTest {
         assertEquals(20 * model.parameterCount(), estimate().weightBytes() + estimate().optimizerBytes());
     }
 
+    /** bf16 holds what fp16 does: 2-byte copies of weights, gradients and activations; fp32 holds more. */
+    @Test
+    void bf16NeedsWhatFp16Needs() {
+        MemoryEstimate half = estimate("train.precision=fp16");
+        MemoryEstimate brain = estimate("train.precision=bf16");
+        assertEquals(half, brain);
+        assertTrue(brain.weightBytes() > estimate().weightBytes() && brain.activationBytes() < estimate().activationBytes(),
+                brain.describe() + " against fp32 " + estimate().describe());
+    }
+
     @Test
     void scalesWithTheMicroBatchNotWithGradientAccumulation() {
         MemoryEstimate one = estimate();

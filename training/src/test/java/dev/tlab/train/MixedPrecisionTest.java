@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -16,11 +17,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.layers.Bfloat16Support;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.optim.AdamW;
 import dev.tlab.precision.HalfPrecisionStore;
 import dev.tlab.precision.LossScaler;
+import dev.tlab.precision.TrainingPrecision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,9 +104,21 @@ class MixedPrecisionTest {
         }
     }
 
+    /**
+     * On a JNI library that cannot hold bfloat16 (DJL's own, as in CI) a bf16 config loads, and the
+     * run refuses it as it starts, before anything is built or written, in one line with the reason.
+     */
     @Test
     void bf16IsRefusedWithTheReason() {
-        ConfigException error = assertThrows(ConfigException.class, () -> small("bf16"));
-        assertTrue(error.getMessage().contains("train.precision") && error.getMessage().contains("abort"), error.getMessage());
+        assumeFalse(Bfloat16Support.available(), "this JNI library maps bfloat16: Bf16Test trains with it");
+        RunConfig run = small("bf16");
+        ConfigException error = assertThrows(ConfigException.class, () -> new Trainer(run, null, false).fit());
+        String message = error.getMessage();
+        assertTrue(message.startsWith("train.precision: bf16 needs a DJL JNI library that maps bfloat16, and "), message);
+        assertTrue(message.contains("abort the JVM") && message.contains("scripts/build-djl-jni.sh"), message);
+        assertFalse(message.contains("\n"), "one line: " + message);
+        assertFalse(Files.exists(run.runDir()), "nothing written for a refused run");
+        assertEquals(message, assertThrows(ConfigException.class, () -> TrainingPrecision.require(run.train())).getMessage());
+        TrainingPrecision.require(small("fp16").train());
     }
 }

@@ -49,7 +49,7 @@ public final class LossGuard implements TrainingListener {
     public LossGuard(TrainConfig train, Consumer<String> warn, Supplier<Path> lastGood, String continueWith) {
         this.stopOnNan = train.stopOnNan();
         // The trainer takes the gradient norm on every step for these (see TrainingStep.run).
-        this.normEveryStep = train.gradClip() > 0 || train.halfPrecision() || train.stopOnNan();
+        this.normEveryStep = train.gradClip() > 0 || train.lossScaling() || train.stopOnNan();
         this.warn = warn;
         this.lastGood = lastGood;
         this.continueWith = continueWith;
