@@ -34,11 +34,13 @@ cuda_include=""
 for dir in "${CUDA_HOME:-/usr/local/cuda}/include" "$(dirname "$(command -v nvcc 2>/dev/null || echo /x/x)")/../include"; do
     [[ -f "$dir/cuda_runtime_api.h" ]] && { cuda_include="-I$dir"; break; }
 done
-# A pip CUDA torch carries the headers of its CUDA libraries (cusparse.h, cublas.h...) in
-# site-packages/nvidia/*/include, which torch's own ATen/cuda headers include; a toolkit may lack some.
-for dir in "$torch_dir"/../nvidia/*/include; do
-    [[ -n "$cuda_include" && -d "$dir" ]] && cuda_include+=" -I$(cd "$dir" && pwd)"
-done
+# torch's ATen/cuda headers include cusparse.h, cublas.h...; where the toolkit found lacks them (a
+# runtime-only install), take them from the pip CUDA torch's site-packages/nvidia/*/include.
+if [[ -n "$cuda_include" && ! -f "${cuda_include#-I}/cusparse.h" ]]; then
+    for dir in "$torch_dir"/../nvidia/*/include; do
+        [[ -d "$dir" ]] && cuda_include+=" -I$(cd "$dir" && pwd)"
+    done
+fi
 # libtorch's headers need C++20 from torch 2.12 or so on (ATen.h says so); older ones build as C++17.
 std=c++17
 grep -q 'C++20' "$torch_dir/include/ATen/ATen.h" 2>/dev/null && std=c++20

@@ -9,7 +9,8 @@
 #                   the PyTorch peer it benches against tlab on the same GPU
 #   jni-build/      what it takes to compile DJL's JNI library there, against that libtorch:
 #                   build.sh (scripts/build-djl-jni.sh), the JNI header of DJL's PyTorchLibrary,
-#                   jni.h and tlab's support file; DJL's native sources come separately
+#                   jni.h and tlab's support file; DJL's native sources come separately. Only that
+#                   library can train in bf16 (it maps bfloat16; DJL's own aborts the JVM on it)
 # Usage: scripts/gpu-bundle.sh [OUT_DIR]   (default bundle/tlab-gpu); fails if the folder exceeds 60 MiB.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,8 +63,9 @@ strip --strip-unneeded "$out/jre/lib/server/libjvm.so" 2>/dev/null || true
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # tlab on a CUDA machine. `./run.sh train configs/shakespeare-char.yaml --set train.device=gpu`,
-# `./run.sh bench ...`, or `./run.sh test` for the GPU tests (TLAB_TEST_TAG='any() | none()': all
-# of them). Uses the libtorch of the Python torch found by TLAB_PYTHON, python3 or
+# `./run.sh bench ...`, or `./run.sh test` for the tests tagged gpu or bf16 (TLAB_TEST_TAG='any() |
+# none()': all of them; the bf16 ones skip unless jni/libdjl_torch.so, from jni-build/build.sh, is
+# in use). Uses the libtorch of the Python torch found by TLAB_PYTHON, python3 or
 # /opt/torch/.venv/bin/python, unless PYTORCH_LIBRARY_PATH is set.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -100,7 +102,7 @@ if [[ "${1:-}" == test ]]; then
     cd "$here/tests"
     exec "${java[@]}" -Dtlab.configs="$here/configs" -jar "$here/tests/junit-platform-console-standalone.jar" execute \
         --class-path "$here/tests/core:$here/tests/training:$here/tlab.jar:$(printf '%s:' "$here"/lib/*.jar)" \
-        --scan-class-path "$here/tests/core:$here/tests/training" --include-tag "${TLAB_TEST_TAG:-gpu}" "$@"
+        --scan-class-path "$here/tests/core:$here/tests/training" --include-tag "${TLAB_TEST_TAG:-gpu | bf16}" "$@"
 fi
 exec "${java[@]}" -jar "$here/tlab.jar" "$@"
 RUN

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The GPU checks and measurements, in one pass, in a bundle folder made by scripts/gpu-bundle.sh:
 #   machine.txt          GPU, driver, the Python torch whose libtorch is used
-#   test.log             ./run.sh test (the tests tagged gpu)
+#   test.log             ./run.sh test (the tests tagged gpu or bf16; the bf16 ones skip without jni/libdjl_torch.so)
 #   bench-*.log, .json   tlab bench on the GPT-2-small shape (12 layers, 12 heads, d_model 768, context
 #                        1024, batch 8, character vocabulary): fp32, fp16, fp16 with model.attention=sdpa,
-#                        bf16 (a build that refuses bf16 exits 2; the rest goes on); throughput and MFU
+#                        bf16 (a build that refuses bf16 exits 2, as DJL's own JNI library does; the rest goes
+#                        on; jni/libdjl_torch.so from jni-build/build.sh runs it); throughput and MFU
 #                        against the matmul peak in that precision
 #   peer-*.log, .json    the PyTorch peer right after, on the same GPU and shape (the bundle's
 #                        scripts/pytorch_reference.py bench, eager, fused AdamW): fp32 with math attention,
@@ -12,7 +13,7 @@
 #   summary.md           tlab and peer tokens/s and MFU side by side, with tlab/peer; the headline is
 #                        tlab fp16 against the peer's fp16 AMP + SDPA (eager), target >= 0.9
 #   resume-*.log         exact resume on the GPU (resume-check.sh), RESUME_PRECISIONS (default "fp16 fp16-math":
-#                        auto attention, which is sdpa there, and math):
+#                        auto attention, which is sdpa there, and math; add bf16 with the self-built JNI library):
 #                        same weights and moments as never stopping
 #   nanogpt.log, nanogpt-metrics.jsonl   nanoGPT's Shakespeare-char config, cut off after NANOGPT_SECONDS
 #   profile-fp16.log     (part "profile", not in the defaults) tlab bench --profile on the same shape in
@@ -20,8 +21,8 @@
 #   nsys-fp16.log        and Nsight Systems' kernel and CUDA API summary of a short bench, where nsys exists
 # Usage: scripts/gpu-measure.sh BUNDLE_DIR OUT_DIR   (GPU_STEPS="test bench peer resume nanogpt" picks the parts)
 #        scripts/gpu-measure.sh --summary DIR        the tlab/peer table from DIR's bench-*.json and peer-*.json
-# Time limits in seconds, each step on its own (the defaults add up to 540 s for all parts; printed first):
-#   TEST_SECONDS 60, BENCH_SECONDS 40 per tlab bench (4), PEER_SECONDS 35 per eager peer run (3),
+# Time limits in seconds, each step on its own (the defaults add up to 610 s for the default parts; printed first):
+#   TEST_SECONDS 90, BENCH_SECONDS 40 per tlab bench (4), PEER_SECONDS 35 per eager peer run (3),
 #   PEER_COMPILE_SECONDS 90 for the compiled one, RESUME_SECONDS 40 per precision, NANOGPT_SECONDS 85,
 #   PROFILE_SECONDS 60 for each of the two profile runs.
 # The peer runs with PEER_PYTHON, else the first of TLAB_PYTHON, python3, /opt/torch/.venv/bin/python that
@@ -137,7 +138,7 @@ step() {
 cat "$out/machine.txt"
 
 parts=" ${GPU_STEPS-test bench peer resume nanogpt} "   # GPU_STEPS="" after JNI_SOURCES: build only
-test_s=${TEST_SECONDS:-60} bench_s=${BENCH_SECONDS:-40} peer_s=${PEER_SECONDS:-35}
+test_s=${TEST_SECONDS:-90} bench_s=${BENCH_SECONDS:-40} peer_s=${PEER_SECONDS:-35}
 compile_s=${PEER_COMPILE_SECONDS:-90} resume_s=${RESUME_SECONDS:-40} nanogpt_s=${NANOGPT_SECONDS:-85}
 profile_s=${PROFILE_SECONDS:-60}
 resume_precisions=${RESUME_PRECISIONS:-fp16 fp16-math}
