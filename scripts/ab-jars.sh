@@ -5,6 +5,8 @@
 # commit's jar aside (with its lib/ beside it), then compare it with examples/target/tlab.jar.
 # Usage: scripts/ab-jars.sh OLD.jar NEW.jar [ROUNDS [bench options...]]
 #   e.g. scripts/ab-jars.sh /tmp/old/tlab.jar examples/target/tlab.jar 3 --steps 300
+# A_OPTS and B_OPTS add options to one side only, so one jar can be compared with itself under two
+# settings: A_OPTS="--set model.attention=math" B_OPTS="--set model.attention=sdpa" scripts/ab-jars.sh J J
 set -euo pipefail
 a=$1 b=$2 rounds=${3:-3}
 shift $(( $# < 3 ? $# : 3 ))
@@ -12,7 +14,10 @@ options=("$@")
 [[ ${#options[@]} -gt 0 ]] || options=(--steps 300 --peak-every 0)
 dir=$(mktemp -d)
 run() { # jar label index
-    java -jar "$1" bench configs/shakespeare-char.yaml "${options[@]}" --json "$dir/$2-$3.json" \
+    local side_opts
+    [[ $2 == A ]] && side_opts=${A_OPTS:-} || side_opts=${B_OPTS:-}
+    # shellcheck disable=SC2086 # a list of options
+    java -jar "$1" bench configs/shakespeare-char.yaml "${options[@]}" $side_opts --json "$dir/$2-$3.json" \
         --set output.dir="$dir/runs-$2-$3" >"$dir/$2-$3.log" 2>&1 || { tail -n 20 "$dir/$2-$3.log"; exit 2; }
     printf '%s run %d: %s tokens/s\n' "$2" "$3" "$(rate "$dir/$2-$3.json")"
 }
