@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a self-contained folder to copy to a CUDA machine that has no Java, no Maven and no network:
 #   jre/            a jlink'd Java runtime with only the modules tlab uses
-#   tlab.jar, lib/  the runnable jar and its dependencies, without the CPU libtorch jar
+#   tlab.jar, lib/  the runnable jar and its dependencies, without the CPU libtorch jar and DJL's
+#                   Hugging Face tokenizers (no `tokenizer: hf` on the GPU machine)
 #   tests/          compiled tests and the JUnit console launcher, for `run.sh test`
 #   configs/, examples/data/   the shipped configs and corpora
 #   run.sh          sets DJL up to use the libtorch of that machine's Python torch, then runs tlab
@@ -26,11 +27,18 @@ rm -rf "$out"
 mkdir -p "$out/lib" "$out/tests" "$out/configs" "$out/examples"
 cp examples/target/tlab.jar "$out/"
 for jar in examples/target/lib/*.jar; do
-    # target/lib may still hold the CPU native jar from an earlier CPU build.
-    [[ "$(basename "$jar")" == pytorch-native-cpu* ]] || cp "$jar" "$out/lib/"
+    # target/lib may still hold the CPU native jar from an earlier CPU build. DJL's Hugging Face
+    # tokenizers jar (18 MiB, its Rust library inside) stays out to keep the bundle small: the GPU
+    # runs use the character and GPT-2 tokenizers, and `tokenizer: hf` fails there with a missing class.
+    case "$(basename "$jar")" in
+        pytorch-native-cpu* | tokenizers-*) ;;
+        *) cp "$jar" "$out/lib/" ;;
+    esac
 done
 cp -r core/target/test-classes "$out/tests/core"
 cp -r training/target/test-classes "$out/tests/training"
+# The GPT-2 import fixture (3 MiB) serves CPU tests only.
+rm -rf "$out/tests/training/gpt2-hf"
 mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory="$out/tests" -Dmdep.stripVersion=true
 cp -r configs/. "$out/configs/"
 mkdir -p "$out/docs" && cp docs/CONFIG.md "$out/docs/"
@@ -48,14 +56,17 @@ cp "$jdk/include/jni.h" "$jdk/include/linux/jni_md.h" "$out/jni-build/include/"
 cp scripts/build-djl-jni.sh "$out/jni-build/build.sh"
 cp scripts/djl-jni/* "$out/jni-build/support/"
 rm -rf "$scratch"
-cp -r examples/data "$out/examples/"
+# The corpora as committed, without token shards a local `tlab prepare` left beside them.
+git ls-files examples/data | while read -r file; do
+    mkdir -p "$out/$(dirname "$file")" && cp "$file" "$out/$file"
+done
 cp scripts/resume-check.sh "$out/"
 mkdir -p "$out/scripts" && cp scripts/pytorch_reference.py "$out/scripts/"   # finds ../examples/data itself
 
 # Modules: what `jdeps --print-module-deps` finds in tlab.jar and lib/*.jar, plus naming, which
 # logback loads by name. java.desktop (PNG plots, 10 MiB) is left out to stay under the limit:
 # runs made with the bundle write metrics.jsonl but no loss.png.
-modules="java.base,java.logging,java.management,java.naming,java.xml"
+modules="java.base,java.logging,java.management,java.naming,java.xml,jdk.unsupported"
 jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/jre"
 # jlink keeps the JVM's native symbols; they are a third of the runtime's size.
 strip --strip-unneeded "$out/jre/lib/server/libjvm.so" 2>/dev/null || true
