@@ -130,17 +130,7 @@ class ResumeTest {
 
     @Test
     void fp16RunResumesBitIdenticallyWithItsLossScale() throws IOException {
-        String[] half = {"train.precision=fp16", "train.steps=8", "checkpoint.every=4", "train.eval_every=8"};
-        Path straightHalf = new Trainer(tiny(dir, "fp16-straight", half), null, false).fit().runDir();
-        RunConfig run = tiny(dir, "fp16-interrupted", half);
-        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
-            if (done == 6) {
-                throw new IllegalStateException("stop");
-            }
-        }).fit());
-        new Trainer(run, null, false).from(RunStart.resume(dir.resolve("fp16-interrupted"))).fit();
-        assertSameCheckpoint(straightHalf.resolve("checkpoints/step-000008"),
-                dir.resolve("fp16-interrupted/checkpoints/step-000008"));
+        Path straightHalf = stopAtSixAndResume("fp16", "train.precision=fp16");
         CheckpointState state = CheckpointDirectory.readState(straightHalf.resolve("checkpoints/step-000008"));
         assertEquals(65536.0, state.lossScale());
         assertEquals(8, state.lossScaleGoodSteps());
@@ -149,17 +139,7 @@ class ResumeTest {
     /** The fused attention kernel, with its own dropout draws, resumes as exactly as the separate ops. */
     @Test
     void sdpaRunWithDropoutResumesBitIdentically() throws IOException {
-        String[] fused = {"model.attention=sdpa", "train.steps=8", "checkpoint.every=4", "train.eval_every=8"};
-        Path straightFused = new Trainer(tiny(dir, "sdpa-straight", fused), null, false).fit().runDir();
-        RunConfig run = tiny(dir, "sdpa-interrupted", fused);
-        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
-            if (done == 6) {
-                throw new IllegalStateException("stop");
-            }
-        }).fit());
-        new Trainer(run, null, false).from(RunStart.resume(dir.resolve("sdpa-interrupted"))).fit();
-        assertSameCheckpoint(straightFused.resolve("checkpoints/step-000008"),
-                dir.resolve("sdpa-interrupted/checkpoints/step-000008"));
+        stopAtSixAndResume("sdpa", "model.attention=sdpa");
     }
 
     /** bf16 (on a JNI library that maps it): no loss scale to keep, the rest as exact as fp32 and fp16. */
@@ -167,17 +147,7 @@ class ResumeTest {
     @Test
     void bf16RunResumesBitIdentically() throws IOException {
         assumeTrue(Bfloat16Support.available(), () -> "no bfloat16: " + Bfloat16Support.unavailableReason());
-        String[] half = {"train.precision=bf16", "train.steps=8", "checkpoint.every=4", "train.eval_every=8"};
-        Path straightHalf = new Trainer(tiny(dir, "bf16-straight", half), null, false).fit().runDir();
-        RunConfig run = tiny(dir, "bf16-interrupted", half);
-        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
-            if (done == 6) {
-                throw new IllegalStateException("stop");
-            }
-        }).fit());
-        new Trainer(run, null, false).from(RunStart.resume(dir.resolve("bf16-interrupted"))).fit();
-        assertSameCheckpoint(straightHalf.resolve("checkpoints/step-000008"),
-                dir.resolve("bf16-interrupted/checkpoints/step-000008"));
+        Path straightHalf = stopAtSixAndResume("bf16", "train.precision=bf16");
         assertEquals(losses(straightHalf), losses(dir.resolve("bf16-interrupted")));
         CheckpointState state = CheckpointDirectory.readState(straightHalf.resolve("checkpoints/step-000008"));
         assertEquals(0.0, state.lossScale());
@@ -187,6 +157,26 @@ class ResumeTest {
         assertFalse(Arrays.equals(
                 Files.readAllBytes(straightFull.resolve("checkpoints/step-000008/" + CheckpointDirectory.MODEL_FILE)),
                 Files.readAllBytes(straightHalf.resolve("checkpoints/step-000008/" + CheckpointDirectory.MODEL_FILE))));
+    }
+
+    /**
+     * Trains {@code label}-straight for 8 steps (checkpoints at 4 and 8), and {@code label}-interrupted
+     * the same way but stopped after step 6 and resumed from step 4; asserts the two step-8
+     * checkpoints are identical and returns the straight run.
+     */
+    private Path stopAtSixAndResume(String label, String setting) throws IOException {
+        String[] settings = {setting, "train.steps=8", "checkpoint.every=4", "train.eval_every=8"};
+        Path straightRun = new Trainer(tiny(dir, label + "-straight", settings), null, false).fit().runDir();
+        RunConfig run = tiny(dir, label + "-interrupted", settings);
+        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+            if (done == 6) {
+                throw new IllegalStateException("stop");
+            }
+        }).fit());
+        new Trainer(run, null, false).from(RunStart.resume(dir.resolve(label + "-interrupted"))).fit();
+        assertSameCheckpoint(straightRun.resolve("checkpoints/step-000008"),
+                dir.resolve(label + "-interrupted/checkpoints/step-000008"));
+        return straightRun;
     }
 
     enum Damage { MISSING_MODEL, MISSING_OPTIMIZER, TRUNCATED_MODEL, CORRUPT_OPTIMIZER, MISSING_STATE, TRUNCATED_STATE, LEFTOVER_TMP }
