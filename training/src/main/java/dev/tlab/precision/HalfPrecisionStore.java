@@ -59,7 +59,8 @@ public final class HalfPrecisionStore extends ParameterStore {
     @Override
     public NDArray getValue(Parameter parameter, Device device, boolean training) {
         // A copy freed by the scope it was made in is stale: make new ones from the masters.
-        if (flatHalves.isEmpty() || flatHalves.get(0).isReleased()) {
+        // With no group (nothing trainable) only the per-parameter copies below are made.
+        if (!groups.isEmpty() && (flatHalves.isEmpty() || flatHalves.get(0).isReleased())) {
             copyMasters();
         }
         NDArray half = halves.get(parameter);
