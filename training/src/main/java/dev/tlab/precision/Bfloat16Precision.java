@@ -27,11 +27,6 @@ public final class Bfloat16Precision implements TrainingPrecision {
     }
 
     @Override
-    public double lossScale() {
-        return 1;
-    }
-
-    @Override
     public Gradients unscale(AdamW optimizer, boolean needNorm) {
         optimizer.useGradients(store.gradients());
         store.endStep();
@@ -43,17 +38,4 @@ public final class Bfloat16Precision implements TrainingPrecision {
     public void endStep() {
         store.endStep();
     }
-
-    @Override
-    public double savedScale() {
-        return 0;
-    }
-
-    @Override
-    public int savedGoodSteps() {
-        return 0;
-    }
-
-    @Override
-    public void restore(double scale, int goodSteps) {}
 }

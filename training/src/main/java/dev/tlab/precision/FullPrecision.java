@@ -19,28 +19,10 @@ public final class FullPrecision implements TrainingPrecision {
     }
 
     @Override
-    public double lossScale() {
-        return 1;
-    }
-
-    @Override
     public Gradients unscale(AdamW optimizer, boolean needNorm) {
         return new Gradients(needNorm ? optimizer.gradientNorm() : Double.NaN, true, 1);
     }
 
     @Override
     public void endStep() {}
-
-    @Override
-    public double savedScale() {
-        return 0;
-    }
-
-    @Override
-    public int savedGoodSteps() {
-        return 0;
-    }
-
-    @Override
-    public void restore(double scale, int goodSteps) {}
 }

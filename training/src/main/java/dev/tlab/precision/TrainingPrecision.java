@@ -54,8 +54,10 @@ public interface TrainingPrecision {
     /** Where the blocks get their weights, in training and evaluation. */
     ParameterStore store();
 
-    /** What backward multiplies the loss by this step. */
-    double lossScale();
+    /** What backward multiplies the loss by this step; 1 without loss scaling. */
+    default double lossScale() {
+        return 1;
+    }
 
     /** This step's gradients once backward is done: their norm, and whether to apply them. */
     record Gradients(double norm, boolean apply, double lossScale) {}
@@ -69,11 +71,15 @@ public interface TrainingPrecision {
     /** Forgets per-step copies, after a step or an evaluation, so the next use sees updated weights. */
     void endStep();
 
-    /** The loss scale and the good steps since it last changed, for checkpoints; zeros in float32. */
-    double savedScale();
+    /** The loss scale and the good steps since it last changed, for checkpoints; zeros without loss scaling. */
+    default double savedScale() {
+        return 0;
+    }
 
-    int savedGoodSteps();
+    default int savedGoodSteps() {
+        return 0;
+    }
 
-    /** Continues a checkpoint's loss scaling; a scale of 0 (a float32 checkpoint) keeps the default. */
-    void restore(double scale, int goodSteps);
+    /** Continues a checkpoint's loss scaling; a scale of 0 (no loss scaling) keeps the default. Only fp16 has one. */
+    default void restore(double scale, int goodSteps) {}
 }
