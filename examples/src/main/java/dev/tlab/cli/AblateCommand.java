@@ -4,7 +4,7 @@ import dev.tlab.ablation.Ablation;
 import dev.tlab.ablation.AblationSpec;
 import dev.tlab.ablation.JobScripts;
 import dev.tlab.ablation.Sweep;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

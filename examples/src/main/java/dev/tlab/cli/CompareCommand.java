@@ -3,7 +3,7 @@ package dev.tlab.cli;
 import dev.tlab.compare.Comparison;
 import dev.tlab.compare.ComparisonPlot;
 import dev.tlab.compare.RunRecord;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.metrics.Plots;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,8 +1,8 @@
 package dev.tlab.cli;
 
 import dev.tlab.checkpoint.CheckpointDirectory;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.eval.ContextEval;
 import dev.tlab.train.Devices;
 import java.io.PrintWriter;

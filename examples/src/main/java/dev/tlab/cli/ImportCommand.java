@@ -1,6 +1,6 @@
 package dev.tlab.cli;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.hf.Gpt2Import;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.tlab.cli;
 
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.inspect.CheckpointReport;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.tlab.cli;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.train.TrainingStopped;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package dev.tlab.cli;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.metrics.LossPlot;
 import dev.tlab.metrics.Plots;
 import java.nio.file.Files;

@@ -1,12 +1,12 @@
 package dev.tlab.cli;
 
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
 import dev.tlab.dataset.ConsoleProgress;
 import dev.tlab.dataset.DataPreparation;
 import dev.tlab.dataset.DatasetMeta;
 import dev.tlab.dataset.PrepareListener;
+import dev.tlab.errors.ConfigException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

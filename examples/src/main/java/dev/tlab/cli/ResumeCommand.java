@@ -1,9 +1,9 @@
 package dev.tlab.cli;
 
 import dev.tlab.checkpoint.RunStart;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;

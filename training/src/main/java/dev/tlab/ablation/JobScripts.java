@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

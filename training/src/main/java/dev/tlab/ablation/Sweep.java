@@ -2,9 +2,9 @@ package dev.tlab.ablation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

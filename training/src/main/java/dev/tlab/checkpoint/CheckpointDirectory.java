@@ -1,6 +1,9 @@
 package dev.tlab.checkpoint;
 
+import dev.tlab.errors.ConfigException;
 import dev.tlab.files.DurableFiles;
+import dev.tlab.files.FileDigest;
+import dev.tlab.tokenize.Tokenizer;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,9 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.tlab.files.FileDigest;
-import dev.tlab.config.ConfigException;
-import dev.tlab.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -2,7 +2,7 @@ package dev.tlab.compare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.metrics.MetricsLog;
 import dev.tlab.metrics.RunSummary;
 import java.io.IOException;

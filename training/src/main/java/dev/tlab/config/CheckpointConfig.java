@@ -1,5 +1,7 @@
 package dev.tlab.config;
 
+import dev.tlab.errors.ConfigException;
+
 /** How often to save, and how many step checkpoints to keep. */
 public record CheckpointConfig(int every, int keep) {
 

@@ -2,6 +2,7 @@ package dev.tlab.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tlab.errors.ConfigException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

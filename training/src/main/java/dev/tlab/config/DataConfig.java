@@ -1,6 +1,7 @@
 package dev.tlab.config;
 
 import dev.tlab.data.DataTask;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.util.EnumNames;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.tlab.config;
 
+import dev.tlab.errors.ConfigException;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;

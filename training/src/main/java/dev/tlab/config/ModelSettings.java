@@ -1,6 +1,7 @@
 package dev.tlab.config;
 
 import dev.tlab.attention.AttentionKernel;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.models.ModelConfig;

@@ -1,6 +1,7 @@
 package dev.tlab.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tlab.errors.ConfigException;
 import java.nio.file.Path;
 
 /**

@@ -1,7 +1,8 @@
 package dev.tlab.config;
 
-import dev.tlab.util.EnumNames;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.sample.ContextLimit;
+import dev.tlab.util.EnumNames;
 
 /**
  * How to generate: at the end of a run, and with {@code tlab sample}. Temperature 0 means greedy;

@@ -1,5 +1,7 @@
 package dev.tlab.config;
 
+import dev.tlab.errors.ConfigException;
+
 /**
  * The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device, seed, profiling and
  * the signal that asks for a checkpoint, and whether a non-finite loss stops the run.

@@ -1,7 +1,7 @@
 package dev.tlab.data;
 
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.DataConfig.Newlines;
+import dev.tlab.errors.ConfigException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

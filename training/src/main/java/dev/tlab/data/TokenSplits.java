@@ -1,6 +1,6 @@
 package dev.tlab.data;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 
 /** The first {@code 1 - valFraction} of the tokens train, the rest validate (nanoGPT's split). */
 public record TokenSplits(int[] train, int[] val) {

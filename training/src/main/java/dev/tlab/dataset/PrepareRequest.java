@@ -1,6 +1,6 @@
 package dev.tlab.dataset;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.tokenize.Tokenizer;
 import java.nio.file.Path;
 

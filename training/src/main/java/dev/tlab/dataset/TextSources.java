@@ -1,6 +1,6 @@
 package dev.tlab.dataset;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileSystems;

@@ -1,6 +1,6 @@
 package dev.tlab.dataset;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.nio.ByteBuffer;
 
 /** How a token id is stored in a shard: little-endian, as narrow as the vocabulary allows. */

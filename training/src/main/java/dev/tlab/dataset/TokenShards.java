@@ -1,7 +1,7 @@
 package dev.tlab.dataset;
 
-import dev.tlab.config.ConfigException;
 import dev.tlab.data.TokenSequence;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.tokenize.Tokenizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.models.ModelConfig;

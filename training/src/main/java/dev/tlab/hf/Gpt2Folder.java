@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.SafeTensors;
 import dev.tlab.checkpoint.TensorSource;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package dev.tlab.memory;
 
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.TrainConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.models.ModelConfig;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -1,6 +1,6 @@
 package dev.tlab.metrics;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

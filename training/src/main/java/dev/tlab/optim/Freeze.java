@@ -1,8 +1,8 @@
 package dev.tlab.optim;
 
 import ai.djl.nn.Parameter;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.FinetuneConfig;
+import dev.tlab.errors.ConfigException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,8 +3,8 @@ package dev.tlab.precision;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.TrainConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.layers.Bfloat16Support;
 import dev.tlab.optim.AdamW;
 

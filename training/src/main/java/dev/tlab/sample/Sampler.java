@@ -6,11 +6,11 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.tlab.attention.KvCache;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.SampleConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.layers.Precision;
-import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.models.DecoderLM;
+import dev.tlab.tokenize.Tokenizer;
 import java.util.Arrays;
 
 /**

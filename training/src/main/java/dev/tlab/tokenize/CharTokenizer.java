@@ -1,6 +1,6 @@
 package dev.tlab.tokenize;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;

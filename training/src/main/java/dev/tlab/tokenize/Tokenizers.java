@@ -1,6 +1,6 @@
 package dev.tlab.tokenize;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import java.nio.file.Path;
 
 /** Rebuilds the tokenizer a checkpoint's ids belong to. */

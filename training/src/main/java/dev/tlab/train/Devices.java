@@ -2,7 +2,7 @@ package dev.tlab.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 
 /** The one place that turns {@code train.device} into a DJL device; nothing else asks the Engine. */
 public final class Devices {

@@ -1,23 +1,23 @@
 package dev.tlab.train;
 
 import ai.djl.ndarray.NDManager;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.DataConfig;
 import dev.tlab.config.ModelSettings;
 import dev.tlab.config.RunConfig;
-import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.data.Corpus;
+import dev.tlab.data.LmSplits;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.data.TokenSplits;
-import dev.tlab.data.LmSplits;
 import dev.tlab.dataset.DataPreparation;
 import dev.tlab.dataset.PrepareListener;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.memory.AvailableMemory;
+import dev.tlab.models.ModelConfig;
+import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.tokenize.Gpt2Tokenizer;
 import dev.tlab.tokenize.HfTokenizer;
 import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.tokenize.Tokenizers;
-import dev.tlab.models.ModelConfig;
 
 /** Builds the task a run config asks for, with its data, tokenizer and model. */
 public final class Tasks {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.metrics.RunSummary;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.positional.PositionalKind;

@@ -1,5 +1,9 @@
 package dev.tlab.checkpoint;
 
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
+import dev.tlab.models.ModelType;
 import dev.tlab.tokenize.CharTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,10 +15,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tlab.config.ConfigException;
-import dev.tlab.config.ConfigLoader;
-import dev.tlab.config.RunConfig;
-import dev.tlab.models.ModelType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

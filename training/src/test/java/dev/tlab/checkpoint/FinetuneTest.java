@@ -1,6 +1,9 @@
 package dev.tlab.checkpoint;
 
+import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.tokenize.CharTokenizer;
+import dev.tlab.train.Trainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,9 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.tlab.config.ConfigException;
-import dev.tlab.config.RunConfig;
-import dev.tlab.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

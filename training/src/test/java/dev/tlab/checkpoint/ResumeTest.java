@@ -1,6 +1,11 @@
 package dev.tlab.checkpoint;
 
+import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.files.DurableFiles;
+import dev.tlab.layers.Bfloat16Support;
+import dev.tlab.train.Trainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,11 +15,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tlab.config.ConfigException;
-import dev.tlab.config.ConfigLoader;
-import dev.tlab.config.RunConfig;
-import dev.tlab.layers.Bfloat16Support;
-import dev.tlab.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

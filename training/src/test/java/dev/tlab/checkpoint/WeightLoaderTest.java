@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
 import java.io.ByteArrayOutputStream;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tlab.errors.ConfigException;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import java.nio.file.Files;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.positional.PositionalKind;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tlab.checkpoint.SafeTensors;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.ModelType;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.SafeTensors;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.tokenize.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.engine.EngineException;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.models.ModelConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;

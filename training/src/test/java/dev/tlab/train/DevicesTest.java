@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.tlab.config.ConfigException;
+import dev.tlab.errors.ConfigException;
 import org.junit.jupiter.api.Test;
 
 class DevicesTest {

@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.RunStart;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.metrics.RunSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;

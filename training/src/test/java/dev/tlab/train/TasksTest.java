@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.djl.Device;
-import dev.tlab.config.ConfigException;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.errors.ConfigException;
 import dev.tlab.inference.TrainedModel;
 import dev.tlab.models.ModelType;
 import dev.tlab.sample.TokenPicker;

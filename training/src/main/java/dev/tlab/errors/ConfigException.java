@@ -1,4 +1,4 @@
-package dev.tlab.config;
+package dev.tlab.errors;
 
 /** A problem with user input (config, data, checkpoint), reported without a stack trace. */
 public class ConfigException extends RuntimeException {
