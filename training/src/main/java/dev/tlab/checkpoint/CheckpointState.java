@@ -35,6 +35,8 @@ import java.util.Map;
  * @param tlabVersion tlab version that wrote it
  * @param djlVersion DJL version that wrote it
  * @param parent for a fine-tune, the checkpoint it started from (null otherwise)
+ * @param threads the CPU threads one operation used ({@code train.threads} as applied), which can change
+ *     results in the last bits; 0 when not recorded (written before it was)
  * @param files tensor file name to its size and SHA-256
  */
 public record CheckpointState(
@@ -56,6 +58,7 @@ public record CheckpointState(
         String tlabVersion,
         String djlVersion,
         String parent,
+        int threads,
         Map<String, FileDigest> files) {
 
     public static final int FORMAT_VERSION = 4;
@@ -84,19 +87,19 @@ public record CheckpointState(
         var info = TokenizerInfo.of(new dev.tlab.tokenize.CharTokenizer(rows));
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, null, rows, info, config, tlabVersion, djlVersion,
-                parent, files);
+                parent, threads, files);
     }
 
 
     public CheckpointState withConfig(JsonNode tree) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, tree, tlabVersion, djlVersion,
-                parent, files);
+                parent, threads, files);
     }
 
     public CheckpointState withFiles(Map<String, FileDigest> digests) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, config, tlabVersion, djlVersion,
-                parent, digests);
+                parent, threads, digests);
     }
 }

@@ -3,6 +3,7 @@ package dev.tlab.checkpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import dev.tlab.config.RunConfig;
+import dev.tlab.djl.DjlInternals;
 import dev.tlab.optim.AdamW;
 import dev.tlab.precision.TrainingPrecision;
 import dev.tlab.train.StepSeeds;
@@ -73,7 +74,8 @@ public final class RunCheckpoints {
                 config.train().seed(), StepSeeds.DESCRIPTION, valLoss, bestValLoss, bestValStep,
                 precision.savedScale(), precision.savedGoodSteps(), null,
                 tokenizer instanceof CharTokenizer characters ? characters.symbols() : null,
-                CheckpointState.TokenizerInfo.of(tokenizer), config.tree(), Versions.tlab(), Versions.djl(), parent, null);
+                CheckpointState.TokenizerInfo.of(tokenizer), config.tree(), Versions.tlab(), Versions.djl(), parent,
+                DjlInternals.intraOpThreads(), null);
     }
 
     private Map<String, NDArray> weights() {

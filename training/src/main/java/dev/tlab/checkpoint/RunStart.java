@@ -31,8 +31,8 @@ public final class RunStart {
 
     private enum Mode { SCRATCH, RESUME, FINETUNE }
 
-    /** Settings a resume may change without it being worth a note. */
-    private static final Set<String> QUIET_KEYS = Set.of("name", "output.dir");
+    /** Settings a resume may change without it being worth a note (a thread count gets its own, see CpuThreads). */
+    private static final Set<String> QUIET_KEYS = Set.of("name", "output.dir", "train.threads");
 
     private final Mode mode;
     private final Path checkpoint;

@@ -65,6 +65,7 @@ final class ResolvedConfig {
         train.put("profile_steps", t.profileSteps());
         train.put("checkpoint_signal", t.checkpointSignal());
         train.put("stop_on_nan", t.stopOnNan());
+        train.put("threads", t.threads());
 
         DataConfig d = run.data();
         ObjectNode data = root.putObject("data");

@@ -4,7 +4,8 @@ import dev.tlab.errors.ConfigException;
 
 /**
  * The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device, seed, profiling and
- * the signal that asks for a checkpoint, and whether a non-finite loss stops the run.
+ * the signal that asks for a checkpoint, whether a non-finite loss stops the run, and the CPU threads
+ * one operation may use ({@code threads}; 0 = libtorch's own count).
  */
 public record TrainConfig(
         int steps,
@@ -27,7 +28,8 @@ public record TrainConfig(
         long seed,
         int profileSteps,
         String checkpointSignal,
-        boolean stopOnNan) {
+        boolean stopOnNan,
+        int threads) {
 
     /** Signals {@code train.checkpoint_signal} may name; TERM and INT always stop the run instead. */
     public static final java.util.List<String> CHECKPOINT_SIGNALS = java.util.List.of("USR1", "USR2", "HUP");
@@ -51,6 +53,7 @@ public record TrainConfig(
         atLeast("train.eval_batches", evalBatches, 1);
         atLeast("train.log_every", logEvery, 1);
         atLeast("train.profile_steps", profileSteps, 0);
+        atLeast("train.threads", threads, 0);
         int needed = dev.tlab.profile.StepProfiler.stepsNeeded(profileSteps);
         if (profileSteps > 0 && steps < needed) {
             throw new ConfigException("train.profile_steps = " + profileSteps + " needs train.steps >= " + needed

@@ -48,4 +48,17 @@ public final class DjlInternals {
     public static void stopProfiler(Path trace) {
         JniUtils.stopProfile(trace.toString());
     }
+
+    /** libtorch's intra-op thread count (at::get_num_threads), which DJL reads only into its log. */
+    public static int intraOpThreads() {
+        return JniUtils.getNumThreads();
+    }
+
+    /**
+     * Sets libtorch's intra-op thread count (at::set_num_threads). DJL sets it only once, from the
+     * system property {@code ai.djl.pytorch.num_threads} as the engine loads; a run sets its own.
+     */
+    public static void setIntraOpThreads(int threads) {
+        JniUtils.setNumThreads(threads);
+    }
 }

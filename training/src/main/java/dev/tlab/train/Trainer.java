@@ -106,6 +106,9 @@ public final class Trainer {
     public Result fit() {
         TrainConfig train = config.train();
         Device device = Devices.resolve(train.device());
+        // A checkpoint that does not fit is refused before the start-up lines; its notes follow them.
+        List<String> notes = new ArrayList<>();
+        int threads = CpuThreads.apply(train.threads(), origin.isResume() ? origin.state().threads() : 0, notes::add);
         // Before the task is built: bf16 on a JNI library that cannot hold it is refused in one line.
         TrainingPrecision.require(train);
         Path runDir = config.runDir();
@@ -117,11 +120,9 @@ public final class Trainer {
             estimate = MemoryEstimate.of(task.model().config(), train);
             Map<String, Parameter> parameters = task.model().namedParameters();
             Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
-            // A checkpoint that does not fit is refused before the start-up lines; its notes follow them.
-            List<String> notes = new ArrayList<>();
             RunStart.Progress progress = origin.load(config, task.model().config(), task.tokenizer(), parameters, trainable,
                     manager, notes::add);
-            describe(device, task, parameters, trainable);
+            describe(device, threads, task, parameters, trainable);
             notes.forEach(this::say);
             AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay(),
                     progress.optimizer());
@@ -247,11 +248,12 @@ public final class Trainer {
         return profiler == null ? null : profiler.table();
     }
 
-    private void describe(Device device, Task task, Map<String, Parameter> parameters, Map<String, Parameter> trainable) {
+    private void describe(Device device, int threads, Task task, Map<String, Parameter> parameters, Map<String, Parameter> trainable) {
         ModelConfig model = task.model().config();
         say(String.format(Locale.ROOT, "tlab: run '%s' on %s | %s, task %s | %,d parameters | %s",
                 config.name(), device, model.type(), config.data().task(), model.parameterCount(), task.describe()));
-        say("engine: " + Devices.describe(device) + " | precision " + config.train().precision() + " | attention "
+        say("engine: " + Devices.describe(device) + " | " + CpuThreads.describe(threads) + " | precision "
+                + config.train().precision() + " | attention "
                 + model.attention().describe(device.isGpu()));
         say("AdamW groups: " + AdamW.describeGroups(trainable));
         if (trainable.size() < parameters.size()) {
