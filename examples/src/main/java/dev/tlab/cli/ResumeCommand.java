@@ -26,7 +26,10 @@ import picocli.CommandLine.Spec;
                     + " in its state.json), and any leftover step-*.tmp directory, is passed over for the previous"
                     + " complete one.",
             "The run's own config (from the checkpoint) is used. --set may change it, e.g. --set train.steps=4000"
-                    + " to train further; a different model or vocabulary is refused with the differences listed."
+                    + " to train further; a different model or vocabulary is refused with the differences listed.",
+            "More steps re-stretch the cosine to the new end, so the learning rate climbs back up (the start-up notes"
+                    + " give the rate before and after); --set train.extend=constant keeps the old end and trains the"
+                    + " added steps at train.min_lr."
         })
 final class ResumeCommand implements Callable<Integer> {
 

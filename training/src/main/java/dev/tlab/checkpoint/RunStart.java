@@ -6,11 +6,13 @@ import ai.djl.nn.Parameter;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.FinetuneConfig.VocabPolicy;
 import dev.tlab.config.RunConfig;
+import dev.tlab.config.TrainConfig;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.hf.Gpt2Folder;
 import dev.tlab.hf.Gpt2Import;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.optim.AdamW;
+import dev.tlab.optim.LrSchedule;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.tokenize.Tokenizers;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -117,6 +120,53 @@ public final class RunStart {
     }
 
     /**
+     * The config a resume trains with. With {@code train.extend: constant} and a cosine that would end
+     * elsewhere than the checkpoint's run's (more {@code train.steps}, {@code train.decay_steps} left
+     * as it was), {@code train.decay_steps} is pinned to the old end: the schedule goes on as the run
+     * had it, flat at {@code min_lr} past its end. Anything else is returned as it is.
+     */
+    public RunConfig extend(RunConfig config) {
+        if (mode != Mode.RESUME || !config.train().extendsAtFinalRate()
+                || config.train().decaySteps() != saved.train().decaySteps()
+                || config.train().cosineEnd() == saved.train().cosineEnd()) {
+            return config;
+        }
+        return ConfigLoader.withOverrides(config, List.of("train.decay_steps=" + saved.train().cosineEnd()));
+    }
+
+    /**
+     * The note for a resume whose schedule ends elsewhere than the checkpoint's run's: the rate of
+     * the last step trained and of the next, and how {@code train.extend} decided; null when the
+     * schedule is the same.
+     */
+    private String scheduleNote(RunConfig config) {
+        TrainConfig then = saved.train();
+        TrainConfig now = config.train();
+        if (now.cosineEnd() == then.cosineEnd() && now.steps() == then.steps()) {
+            return null;
+        }
+        double last = schedule(then).at(state.step() - 1);
+        double next = schedule(now).at(state.step());
+        String rates = String.format(Locale.ROOT, "the learning rate goes from %.2e at step %d to %.2e at step %d",
+                last, state.step(), next, state.step() + 1);
+        if (now.cosineEnd() == then.cosineEnd()) {
+            return "train.steps " + then.steps() + " -> " + now.steps() + ": the cosine still ends at step "
+                    + now.cosineEnd() + (now.extendsAtFinalRate() && now.steps() > now.cosineEnd()
+                    ? " (train.extend: constant), the added steps at min_lr; " : "; ") + rates;
+        }
+        String note = "the cosine now ends at step " + now.cosineEnd() + " instead of " + then.cosineEnd() + ": " + rates;
+        if (now.steps() != then.steps() && now.decaySteps() == 0) {
+            note = "train.steps " + then.steps() + " -> " + now.steps() + " re-stretches the cosine (train.extend:"
+                    + " restretch): " + rates + "; --set train.extend=constant continues at the final rate instead";
+        }
+        return note;
+    }
+
+    private static LrSchedule schedule(TrainConfig train) {
+        return new LrSchedule(train.lr(), train.minLr(), train.warmup(), train.cosineEnd());
+    }
+
+    /**
      * Where training continues, and the history that {@code state.json} carries on; {@code
      * optimizer} is the AdamW state to continue ({@link AdamW.State#FRESH} unless resuming or asked to).
      */
@@ -167,6 +217,10 @@ public final class RunStart {
             if (!changed.isEmpty()) {
                 say.accept("resuming with changed settings (the run will not match an uninterrupted one): "
                         + String.join(", ", changed));
+            }
+            String schedule = scheduleNote(config);
+            if (schedule != null) {
+                say.accept(schedule);
             }
         }
         if (extend) {

@@ -349,7 +349,8 @@ public final class ConfigLoader {
                         c.integer("train.profile_steps"),
                         c.text("train.checkpoint_signal"),
                         c.bool("train.stop_on_nan"),
-                        c.integer("train.threads"));
+                        c.integer("train.threads"),
+                        c.text("train.extend"));
         long batchTokens = (long) train.batchSize() * model.context();
         if (batchTokens > MAX_BATCH_TOKENS) {
             throw new ConfigException("train.batch_size * model.context = " + train.batchSize() + " * " + model.context()

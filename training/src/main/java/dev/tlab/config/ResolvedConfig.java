@@ -66,6 +66,7 @@ final class ResolvedConfig {
         train.put("checkpoint_signal", t.checkpointSignal());
         train.put("stop_on_nan", t.stopOnNan());
         train.put("threads", t.threads());
+        train.put("extend", t.extend());
 
         DataConfig d = run.data();
         ObjectNode data = root.putObject("data");

@@ -5,7 +5,8 @@ import dev.tlab.errors.ConfigException;
 /**
  * The optimisation loop: schedule, AdamW, clipping, evaluation cadence, device, seed, profiling and
  * the signal that asks for a checkpoint, whether a non-finite loss stops the run, and the CPU threads
- * one operation may use ({@code threads}; 0 = libtorch's own count).
+ * one operation may use ({@code threads}; 0 = libtorch's own count), and what extending a run does to
+ * its schedule ({@code extend}).
  */
 public record TrainConfig(
         int steps,
@@ -29,7 +30,8 @@ public record TrainConfig(
         int profileSteps,
         String checkpointSignal,
         boolean stopOnNan,
-        int threads) {
+        int threads,
+        String extend) {
 
     /** Signals {@code train.checkpoint_signal} may name; TERM and INT always stop the run instead. */
     public static final java.util.List<String> CHECKPOINT_SIGNALS = java.util.List.of("USR1", "USR2", "HUP");
@@ -42,6 +44,13 @@ public record TrainConfig(
      * (it needs a JNI library that maps bfloat16), so the run refuses it at its start, not here.
      */
     public static final java.util.List<String> PRECISIONS = java.util.List.of("fp32", "fp16", "bf16");
+
+    /**
+     * {@code train.extend}'s values: what a resume with more steps than its run had does to the cosine.
+     * {@code restretch} ends it at the new {@code train.steps}, so the rate climbs back up; {@code
+     * constant} keeps its end, so the added steps run at {@code min_lr}.
+     */
+    public static final java.util.List<String> EXTENDS = java.util.List.of("restretch", "constant");
 
     public TrainConfig {
         atLeast("train.steps", steps, 1);
@@ -81,6 +90,10 @@ public record TrainConfig(
         }
         checkpointSignal = checkpointSignal(checkpointSignal);
         dev.tlab.train.Devices.check("train.device", device);
+        if (!EXTENDS.contains(extend)) {
+            throw new ConfigException("train.extend: unsupported value '" + extend + "'; allowed: "
+                    + String.join(", ", EXTENDS));
+        }
         if (!PRECISIONS.contains(precision)) {
             throw new ConfigException("train.precision: unsupported value '" + precision + "'; allowed: "
                     + String.join(", ", PRECISIONS));
@@ -114,6 +127,11 @@ public record TrainConfig(
     /** Whether the step that completes {@code done} steps is followed by an evaluation (the last always is). */
     public boolean evaluates(long done) {
         return done % evalEvery == 0 || done == steps;
+    }
+
+    /** Whether a resume with more steps keeps the cosine's end ({@code train.extend: constant}). */
+    public boolean extendsAtFinalRate() {
+        return extend.equals("constant");
     }
 
     /** Steps over which the cosine runs from lr down to min_lr. */

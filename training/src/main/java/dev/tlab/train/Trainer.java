@@ -49,7 +49,7 @@ import java.util.Map;
  */
 public final class Trainer {
 
-    private final RunConfig config;
+    private RunConfig config;
     private final PrintWriter console;
     private final boolean interactive;
     private final List<TrainingListener> extraListeners = new ArrayList<>();
@@ -89,6 +89,7 @@ public final class Trainer {
     /** Starts from a checkpoint: {@link RunStart#resume} or {@link RunStart#finetune}. */
     public Trainer from(RunStart start) {
         this.origin = start;
+        this.config = start.extend(config);
         return this;
     }
 
