@@ -161,7 +161,7 @@ class ConfigDocTest {
             assertEquals(accepted, documented, row.key() + ": allowed values in docs/CONFIG.md vs the loader");
             enums++;
         }
-        assertEquals(14, enums, "model.ffn, gelu, norm_placement, norm, positional, attention, train.device, precision, checkpoint_signal,"
+        assertEquals(15, enums, "model.ffn, gelu, norm_placement, norm, positional, attention, train.device, precision, checkpoint_signal, extend,"
                 + " data.task, tokenizer, newlines, finetune.vocab, sample.context_limit");
     }
 
