@@ -33,6 +33,11 @@ final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "A run directory (its newest checkpoint) or one checkpoint directory.")
     Path run;
 
+    @Option(names = "--checkpoint", paramLabel = "WHICH", defaultValue = CheckpointDirectory.LATEST,
+            description = "Which checkpoint of RUN: latest (the newest complete one), best (lowest validation loss,"
+                    + " checkpoints/best/) or a path, e.g. step-000500 (default: ${DEFAULT-VALUE}).")
+    String checkpoint;
+
     @Option(names = "--contexts", split = ",", paramLabel = "N", description = "Context lengths to score, e.g. 64,128,256"
             + " (default: the training context, 2x and 4x).")
     List<Integer> contexts;
@@ -52,16 +57,17 @@ final class EvalCommand implements Callable<Integer> {
         if (batches < 0) {
             throw new ConfigException("--batches must be >= 0, got " + batches);
         }
+        Path chosen = CheckpointDirectory.choose(run, checkpoint);
         List<Integer> asked = contexts;
         if (asked == null) {
-            Path checkpoint = CheckpointDirectory.find(run);
+            Path checkpoint = CheckpointDirectory.find(chosen);
             var state = CheckpointDirectory.readState(checkpoint);
             int trained = ConfigLoader.fromTree(state.config(), checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(),
                     List.of()).model().context();
             asked = List.of(trained, 2 * trained, 4 * trained);
         }
         PrintWriter err = spec.commandLine().getErr();
-        ContextEval.Evaluation result = ContextEval.evaluate(run, asked, batches, Devices.resolve(device), data, note -> {
+        ContextEval.Evaluation result = ContextEval.evaluate(chosen, asked, batches, Devices.resolve(device), data, note -> {
             err.println(note);
             err.flush();
         });

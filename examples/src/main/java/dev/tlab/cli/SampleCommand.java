@@ -1,5 +1,6 @@
 package dev.tlab.cli;
 
+import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.config.SampleConfig;
 import dev.tlab.inference.TrainedModel;
 import dev.tlab.sample.Sampler;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Spec;
         name = "sample",
         mixinStandardHelpOptions = true,
         description = {
-            "Generate text from a trained model (the newest checkpoint of a run).",
+            "Generate text from a trained model: by default the newest complete checkpoint of a run (--checkpoint"
+                    + " picks another).",
             "An encoder-decoder run (e.g. configs/seq2seq-reverse.yaml) answers --prompt as its source instead:"
                     + " greedy with --temperature 0, at most --tokens tokens, until its end marker.",
             "The prompt runs once through the model to fill a KV cache; each new character then costs one"
@@ -34,6 +36,11 @@ final class SampleCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "RUN", description = "A run directory (e.g. runs/shakespeare-char) or one checkpoint directory.")
     Path run;
+
+    @Option(names = "--checkpoint", paramLabel = "WHICH", defaultValue = CheckpointDirectory.LATEST,
+            description = "Which checkpoint of RUN: latest (the newest complete one), best (lowest validation loss,"
+                    + " checkpoints/best/) or a path, e.g. step-000500 (default: ${DEFAULT-VALUE}).")
+    String checkpoint;
 
     @Option(names = "--prompt", defaultValue = "\n", description = "Text to continue; \\n and \\t are understood (default: a newline).")
     String prompt;
@@ -72,7 +79,7 @@ final class SampleCommand implements Callable<Integer> {
                 contextLimit);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (TrainedModel model = TrainedModel.load(run, Devices.resolve(device), note -> {
+        try (TrainedModel model = TrainedModel.load(CheckpointDirectory.choose(run, checkpoint), Devices.resolve(device), note -> {
             err.println(note);
             err.flush();
         })) {

@@ -238,6 +238,44 @@ public final class CheckpointDirectory {
                         : "; incomplete: " + String.join("; ", skipped)));
     }
 
+    /** {@code --checkpoint}'s value for the newest complete checkpoint of a run, the default. */
+    public static final String LATEST = "latest";
+
+    /**
+     * What {@code --checkpoint} picks in {@code run} (a run directory, or one of its checkpoints for
+     * {@code latest} and a path), as a path for {@link #locate}: {@code latest} the run itself (its
+     * newest complete checkpoint), {@code best} its {@code checkpoints/best/}, anything else a
+     * checkpoint's path, as given or as a name inside the run's {@code checkpoints/} (e.g. {@code step-000500}).
+     */
+    public static Path choose(Path run, String which) {
+        if (which.equals(LATEST)) {
+            return run;
+        }
+        Path checkpoints = Files.isDirectory(run.resolve("checkpoints")) ? run.resolve("checkpoints") : run;
+        if (which.equals(BEST)) {
+            Path best = checkpoints.resolve(BEST);
+            if (!Files.isDirectory(best)) {
+                throw new ConfigException("--checkpoint best: " + (Files.isDirectory(run.resolve("checkpoints"))
+                        ? run + " has no checkpoints/best/ yet (it is written at the run's first evaluation)"
+                        : run + " is not a run directory (one holding checkpoints/)"));
+            }
+            return best;
+        }
+        if (which.isBlank()) {
+            throw new ConfigException("--checkpoint: expected best, latest or a checkpoint's path, got an empty value");
+        }
+        Path given = Path.of(which);
+        if (Files.isDirectory(given)) {
+            return given;
+        }
+        Path named = checkpoints.resolve(which);
+        if (!given.isAbsolute() && Files.isDirectory(named)) {
+            return named;
+        }
+        throw new ConfigException("--checkpoint " + which + ": no such checkpoint (expected best, latest, a checkpoint"
+                + " directory, or a name in " + checkpoints + ")");
+    }
+
     /** {@link #locate}, without the notes. */
     public static Path find(Path path) {
         return locate(path).checkpoint();
