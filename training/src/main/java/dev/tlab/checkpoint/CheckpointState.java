@@ -37,6 +37,8 @@ import java.util.Map;
  * @param parent for a fine-tune, the checkpoint it started from (null otherwise)
  * @param threads the CPU threads one operation used ({@code train.threads} as applied), which can change
  *     results in the last bits; 0 when not recorded (written before it was)
+ * @param wallSeconds wall time of the run's steps up to this checkpoint, over every session of it
+ *     (evaluations and checkpoints included); 0 when not recorded
  * @param files tensor file name to its size and SHA-256
  */
 public record CheckpointState(
@@ -59,6 +61,7 @@ public record CheckpointState(
         String djlVersion,
         String parent,
         int threads,
+        double wallSeconds,
         Map<String, FileDigest> files) {
 
     public static final int FORMAT_VERSION = 4;
@@ -87,19 +90,19 @@ public record CheckpointState(
         var info = TokenizerInfo.of(new dev.tlab.tokenize.CharTokenizer(rows));
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, null, rows, info, config, tlabVersion, djlVersion,
-                parent, threads, files);
+                parent, threads, wallSeconds, files);
     }
 
 
     public CheckpointState withConfig(JsonNode tree) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, tree, tlabVersion, djlVersion,
-                parent, threads, files);
+                parent, threads, wallSeconds, files);
     }
 
     public CheckpointState withFiles(Map<String, FileDigest> digests) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, config, tlabVersion, djlVersion,
-                parent, threads, digests);
+                parent, threads, wallSeconds, digests);
     }
 }

@@ -28,6 +28,9 @@ public final class RunCheckpoints {
     private final AdamW optimizer;
     private final TrainingPrecision precision;
     private final String parent;
+    /** Wall time of the run before this session (from the checkpoint resumed), and when this session began. */
+    private final double priorSeconds;
+    private final long started = System.nanoTime();
     private double valLoss;
     private double bestValLoss;
     private long bestValStep;
@@ -42,6 +45,7 @@ public final class RunCheckpoints {
         this.optimizer = optimizer;
         this.precision = precision;
         this.parent = progress.parent();
+        this.priorSeconds = progress.wallSeconds();
         this.valLoss = progress.valLoss();
         this.bestValLoss = progress.bestValLoss();
         this.bestValStep = progress.bestValStep();
@@ -75,7 +79,7 @@ public final class RunCheckpoints {
                 precision.savedScale(), precision.savedGoodSteps(), null,
                 tokenizer instanceof CharTokenizer characters ? characters.symbols() : null,
                 CheckpointState.TokenizerInfo.of(tokenizer), config.tree(), Versions.tlab(), Versions.djl(), parent,
-                DjlInternals.intraOpThreads(), null);
+                DjlInternals.intraOpThreads(), priorSeconds + (System.nanoTime() - started) / 1e9, null);
     }
 
     private Map<String, NDArray> weights() {

@@ -171,7 +171,7 @@ public final class RunStart {
      * optimizer} is the AdamW state to continue ({@link AdamW.State#FRESH} unless resuming or asked to).
      */
     public record Progress(long step, long tokensSeen, double valLoss, double bestValLoss, long bestValStep,
-            double lossScale, int lossScaleGoodSteps, String parent, AdamW.State optimizer) {}
+            double lossScale, int lossScaleGoodSteps, String parent, AdamW.State optimizer, double wallSeconds) {}
 
     /**
      * Checks the model and vocabulary against the checkpoint, then loads weights into the model built
@@ -187,7 +187,7 @@ public final class RunStart {
     public Progress load(RunConfig config, ModelConfig model, Tokenizer tokenizer, Map<String, Parameter> parameters,
             Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
         if (mode == Mode.SCRATCH) {
-            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
+            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH, 0);
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
         List<String> problems = new ArrayList<>(
@@ -242,10 +242,10 @@ public final class RunStart {
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
         if (mode == Mode.RESUME) {
             return new Progress(state.step(), state.tokensSeen(), state.valLoss(), state.bestValLoss(),
-                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent(), optimizer);
+                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent(), optimizer, state.wallSeconds());
         }
         return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0,
-                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer);
+                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer, 0);
     }
 
     private AdamW.State readMoments(Map<String, Parameter> trainable, VocabularyRows rows, NDManager manager,

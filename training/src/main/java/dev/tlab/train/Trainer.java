@@ -216,7 +216,7 @@ public final class Trainer {
             checkRequests(done, tokensSeen, train.steps(), ends.checkpoints());
         }
         RunEnd end = new RunEnd(train.steps(), progress.step(), tokensPerStep, throughput.trainSeconds(),
-                (System.nanoTime() - start) / 1e9, trainLoss, ends.evaluator().last());
+                (System.nanoTime() - start) / 1e9, trainLoss, ends.evaluator().last(), progress.wallSeconds());
         listeners.onTrainingEnd(end);
         return end;
     }

@@ -35,7 +35,7 @@ class ExtendTest {
         List<String> all = new ArrayList<>(List.of("output.dir=" + dir, "name=" + name, "train.device=cpu",
                 "model.layers=1", "model.d_model=16", "model.heads=2", "model.context=16", "train.batch_size=2",
                 "train.steps=6", "train.warmup=1", "train.lr=" + LR, "train.min_lr=" + MIN_LR, "train.eval_every=3",
-                "train.eval_batches=1", "train.log_every=1", "sample.tokens=0", "checkpoint.every=3",
+                "train.eval_batches=1", "train.log_every=1", "sample.tokens=0", "checkpoint.every=3", "checkpoint.keep=10",
                 "metrics.tensorboard=false"));
         all.addAll(List.of(overrides));
         return ConfigLoader.load(Path.of("../configs/shakespeare-char.yaml"), all);
@@ -90,6 +90,11 @@ class ExtendTest {
         assertTrue(log.contains(String.format(Locale.ROOT, "train.steps 6 -> 10: the cosine still ends at step 6"
                 + " (train.extend: constant), the added steps at min_lr; the learning rate goes from %.2e at step 6 to"
                 + " 1.00e-04 at step 7", lr.get(6))), log);
+        // The whole run's time: the first session's, which the step-6 checkpoint recorded, and this one's.
+        double before = CheckpointDirectory.readState(dir.resolve("constant/checkpoints/step-000006")).wallSeconds();
+        double after = CheckpointDirectory.readState(dir.resolve("constant/checkpoints/step-000010")).wallSeconds();
+        assertTrue(before > 0 && after > before, before + " then " + after);
+        assertTrue(log.contains("done: 10 steps in ") && log.contains(" of it since the resume at step 6) | "), log);
         // The pinned end is in the run's config: a later resume goes on at min_lr too.
         assertEquals(6, RunStart.resume(dir.resolve("constant")).savedConfig().train().cosineEnd());
     }

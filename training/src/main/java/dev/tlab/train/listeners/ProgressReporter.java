@@ -63,9 +63,16 @@ public final class ProgressReporter implements TrainingListener {
 
     @Override
     public void onTrainingEnd(RunEnd end) {
+        // After a resume the time is the whole run's, every session of it, with this session's part beside it.
+        String time = ProgressBar.duration(end.wallSeconds());
+        if (end.firstStep() > 0) {
+            time = end.priorSeconds() > 0
+                    ? ProgressBar.duration(end.runSeconds()) + " (" + time + " of it since the resume at step " + end.firstStep() + ")"
+                    : time + " since the resume at step " + end.firstStep() + " (the time before it was not recorded)";
+        }
         console.println(String.format(Locale.ROOT,
                 "done: %d steps in %s | train loss %.4f | val loss %.4f | %,.0f tokens/s in training steps, %,.0f overall",
-                end.steps(), ProgressBar.duration(end.wallSeconds()), end.trainLoss(), end.last().valLoss(),
+                end.steps(), time, end.trainLoss(), end.last().valLoss(),
                 end.trainTokensPerSecond(), end.overallTokensPerSecond()));
         end.last().metrics().forEach((key, value) -> console.println(String.format(Locale.ROOT, "%s: %.4f", key, value)));
         console.flush();

@@ -33,4 +33,18 @@ class ProgressReporterTest {
         assertTrue(lines[3].endsWith("160 overall"), lines[3]);
         assertEquals("exact_match: 0.2500", lines[4]);
     }
+
+    @Test
+    void afterAResumeTheTimeIsTheWholeRunsWithThisSessionsPartBesideIt() {
+        Evaluation last = new Evaluation(10, 640, 1.5, Map.of());
+        var text = new StringWriter();
+        // Steps 7-10 in 4 s now; steps 1-6 took 100 s in the sessions before.
+        new ProgressReporter(new PrintWriter(text), false, 10, 6).onTrainingEnd(new RunEnd(10, 6, 64, 2, 4, 0.1, last, 100));
+        assertTrue(text.toString().startsWith("done: 10 steps in 1m44s (4s of it since the resume at step 6) | train loss"),
+                text.toString());
+        var old = new StringWriter();
+        new ProgressReporter(new PrintWriter(old), false, 10, 6).onTrainingEnd(new RunEnd(10, 6, 64, 2, 4, 0.1, last, 0));
+        assertTrue(old.toString().startsWith("done: 10 steps in 4s since the resume at step 6 (the time before it was not"
+                + " recorded) | "), old.toString());
+    }
 }
