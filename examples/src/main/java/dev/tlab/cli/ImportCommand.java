@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Import a Hugging Face GPT-2 folder (config.json and model.safetensors, or a sharded"
                     + " model.safetensors.index.json) as a tlab run with one checkpoint, step-000000, on GPT-2's tokenizer.",
-            "sample, eval and finetune --from then use it like any run. tlab does not download weights:"
-                    + " huggingface-cli download openai-community/gpt2 --local-dir models/gpt2"
+            "sample, eval and finetune --from then use it like any run. tlab does not download weights; for example:",
+            "  huggingface-cli download openai-community/gpt2 --local-dir models/gpt2"
         })
 final class ImportCommand implements Callable<Integer> {
 

@@ -17,16 +17,20 @@ import picocli.CommandLine.Command;
         subcommands = {TrainCommand.class, PrepareCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class,
             PlotCommand.class, CompareCommand.class, SampleCommand.class, EvalCommand.class, AblateCommand.class,
             BenchCommand.class, ImportCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
+        // Each line fits the help's 80 columns, so that no example is cut in the middle; longer ones go on
+        // over a second line, after a backslash, as a shell would take them.
         footer = {
             "",
             "Examples:",
             "  tlab train configs/shakespeare-char.yaml",
-            "  tlab train configs/shakespeare-char.yaml --set train.steps=200 --set model.layers=2",
+            "  tlab train configs/shakespeare-char.yaml --set train.steps=200 \\",
+            "      --set model.layers=2",
             "  tlab resume runs/shakespeare-char --set train.steps=3000",
-            "  tlab finetune configs/finetune-pride.yaml --from runs/shakespeare-char/checkpoints/best",
+            "  tlab finetune configs/finetune-pride.yaml \\",
+            "      --from runs/shakespeare-char/checkpoints/best",
             "  tlab inspect runs/shakespeare-char",
             "  tlab sample runs/shakespeare-char --prompt \"ROMEO:\" --tokens 400",
-            "  tlab eval runs/shakespeare-char --contexts 64,128,256",
+            "  tlab eval runs/shakespeare-char --checkpoint best --contexts 16,32,64",
             "  tlab plot runs/shakespeare-char",
             "  tlab compare 'runs/ln-x-pos/*' --markdown compare.md --plot compare.png",
             "  tlab ablate configs/ablations/ln-x-pos.yaml",
