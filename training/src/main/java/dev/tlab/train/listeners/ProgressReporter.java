@@ -7,21 +7,38 @@ import dev.tlab.train.StepResult;
 import dev.tlab.train.TrainingListener;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The console: a progress bar with loss, val loss, lr, rate, gradient norm (and float16 loss scale)
- * and ETA, and the closing summary.
+ * and ETA, and the closing summary. A first step that takes longer than {@link #FIRST_STEP_NOTICE_SECONDS}
+ * (a large model: libtorch sets up its kernels and buffers then) gets a line saying it is running.
  */
 public final class ProgressReporter implements TrainingListener {
 
+    /** How long the first step may run before a line says it is running. */
+    static final double FIRST_STEP_NOTICE_SECONDS = 5;
+
     private final PrintWriter console;
     private final ProgressBar bar;
+    private final double noticeAfter;
+    private ScheduledExecutorService timer;
+    private ScheduledFuture<?> notice;
     private final long steps;
     private final long firstStep;
     private double valLoss = Double.NaN;
     private double valBitsPerByte = Double.NaN;
 
     public ProgressReporter(PrintWriter console, boolean interactive, long steps, long firstStep) {
+        this(console, interactive, steps, firstStep, FIRST_STEP_NOTICE_SECONDS);
+    }
+
+    /** @param noticeAfter seconds the first step runs before a line says so */
+    ProgressReporter(PrintWriter console, boolean interactive, long steps, long firstStep, double noticeAfter) {
+        this.noticeAfter = noticeAfter;
         this.console = console;
         this.bar = new ProgressBar(console, steps, interactive);
         this.steps = steps;
@@ -35,11 +52,37 @@ public final class ProgressReporter implements TrainingListener {
     }
 
     @Override
+    public void onStepStart(long step) {
+        if (step != firstStep) {
+            return;
+        }
+        timer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "first-step-notice");
+            thread.setDaemon(true);
+            return thread;
+        });
+        notice = timer.schedule(() -> {
+            synchronized (console) {
+                console.println(String.format(Locale.ROOT, "step %d/%d is running (the first step of a session also"
+                        + " sets up libtorch's kernels and buffers; the bar follows once it is done)", step + 1, steps));
+                console.flush();
+            }
+        }, Math.round(noticeAfter * 1000), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
     public void onStepEnd(StepResult step) {
+        if (timer != null) {
+            notice.cancel(false);
+            timer.shutdown();
+            timer = null;
+        }
         if (step.reports()) {
             double eta = step.elapsedSeconds() / (step.step() - firstStep) * (steps - step.step());
-            bar.update(step.step(), step.trainLoss(), valLoss, valBitsPerByte, step.lr(), step.tokensPerSecond(),
-                    health(step), eta);
+            synchronized (console) { // not in the middle of the first step's notice
+                bar.update(step.step(), step.trainLoss(), valLoss, valBitsPerByte, step.lr(), step.tokensPerSecond(),
+                        health(step), eta);
+            }
         }
     }
 

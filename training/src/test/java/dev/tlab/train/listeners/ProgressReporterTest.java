@@ -47,4 +47,29 @@ class ProgressReporterTest {
         assertTrue(old.toString().startsWith("done: 10 steps in 4s since the resume at step 6 (the time before it was not"
                 + " recorded) | "), old.toString());
     }
+
+    @Test
+    void aSlowFirstStepGetsALineSayingItIsRunning() throws InterruptedException {
+        var text = new StringWriter();
+        var reporter = new ProgressReporter(new PrintWriter(text), false, 10, 0, 0.05);
+        reporter.onStepStart(0);
+        for (int waited = 0; !text.toString().contains("is running") && waited < 200; waited++) {
+            Thread.sleep(50);
+        }
+        reporter.onStepEnd(Events.step(1, true));
+        String[] lines = text.toString().split("\n");
+        assertEquals("step 1/10 is running (the first step of a session also sets up libtorch's kernels and buffers;"
+                + " the bar follows once it is done)", lines[0]);
+        assertTrue(lines[1].startsWith("step  1/10 ["), lines[1]);
+    }
+
+    @Test
+    void aQuickFirstStepGetsNoSuchLine() throws InterruptedException {
+        var text = new StringWriter();
+        var reporter = new ProgressReporter(new PrintWriter(text), false, 10, 0, 2);
+        reporter.onStepStart(0);
+        reporter.onStepEnd(Events.step(1, true));
+        Thread.sleep(2500);
+        assertEquals(1, text.toString().lines().count(), text.toString());
+    }
 }
