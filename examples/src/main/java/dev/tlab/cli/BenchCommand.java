@@ -82,7 +82,11 @@ final class BenchCommand implements Callable<Integer> {
         List<String> all = new ArrayList<>(overrides);
         all.addAll(Bench.overrides(steps, profileSteps, Files.createTempDirectory("tlab-bench")));
         RunConfig run = ConfigLoader.load(config, all);
-        BenchResult bench = new Bench(warmup, matmulSize, memoryEvery, peakEvery).run(run);
+        var err = spec.commandLine().getErr();
+        BenchResult bench = new Bench(warmup, matmulSize, memoryEvery, peakEvery).reportingTo(line -> {
+            err.println(line);
+            err.flush();
+        }).run(run);
         Throughput throughput = bench.throughput();
         MatmulSamples alongside = bench.alongside();
         double growth = bench.memory().growth();

@@ -54,5 +54,16 @@ class SampleAndBenchOptionsTest {
                 "head", "loss", "optimizer", "step "}) {
             assertTrue(bench.out().contains(row), "no " + row + " in:\n" + bench.out());
         }
+        // No phase is a silent wait: each says what runs, the peak's matmuls size by size.
+        java.util.List<String> said = bench.err().lines().toList();
+        assertEquals(9, said.size(), bench.err());
+        assertEquals("matmul peak before training: timing float32 n x n matmuls, n = [16, 32, 64], 12 times each...",
+                said.get(0));
+        for (int i = 0; i < 3; i++) {
+            assertTrue(said.get(1 + i).matches("  n = " + (16 << i) + ": \\d+\\.\\d GFLOP/s \\(\\d+\\.\\d s\\)"), said.get(1 + i));
+            assertTrue(said.get(6 + i).startsWith("  n = " + (16 << i) + ": "), said.get(6 + i));
+        }
+        assertEquals("training 6 steps (4 warm-up)...", said.get(4));
+        assertEquals("matmul peak after training...", said.get(5));
     }
 }

@@ -9,7 +9,10 @@ import dev.tlab.train.Devices;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * Trains a config for a few steps and measures tokens/s and MFU: achieved training FLOP/s over the
@@ -23,6 +26,7 @@ public final class Bench {
     private final int matmulSize;
     private final int memoryEvery;
     private final int peakEvery;
+    private Consumer<String> say = line -> {};
 
     /**
      * @param warmup steps run before timing starts (at most steps - 2)
@@ -51,13 +55,23 @@ public final class Bench {
         return all;
     }
 
+    /** Where lines go as each phase starts (the peak's matmuls, training), so that none is a silent wait. */
+    public Bench reportingTo(Consumer<String> lines) {
+        this.say = lines;
+        return this;
+    }
+
     public BenchResult run(RunConfig run) {
         int steps = run.train().steps();
         Device device = Devices.resolve(run.train().device());
         // Before the peak's matmuls, which run in the precision's type.
         TrainingPrecision.require(run.train());
         DataType peakType = run.train().computeType();
-        MatmulPeak before = MatmulPeak.measure(device, matmulSize, peakType);
+        String sizes = Arrays.toString(MatmulPeak.sizes(matmulSize));
+        say.accept("matmul peak before training: timing " + peakType.name().toLowerCase(Locale.ROOT)
+                + " n x n matmuls, n = " + sizes + ", 12 times each...");
+        MatmulPeak before = MatmulPeak.measure(device, matmulSize, peakType, say);
+        say.accept("training " + steps + " steps (" + Math.max(0, Math.min(warmup, steps - 2)) + " warm-up)...");
 
         // Timed window: after the warm-up steps, up to the step before the last (whose evaluation
         // and checkpoint are not training).
@@ -91,7 +105,8 @@ public final class Bench {
         if (warm == 0) {
             window[0] = begin;
         }
-        MatmulPeak after = MatmulPeak.measure(device, matmulSize, peakType);
+        say.accept("matmul peak after training...");
+        MatmulPeak after = MatmulPeak.measure(device, matmulSize, peakType, say);
         ProcessMemory end = ProcessMemory.now();
         double seconds = (window[1] - window[0] - sampling[0]) / 1e9;
         Throughput throughput = new Throughput(lastTimed - warm, seconds, result.tokensPerStep(),

@@ -2,6 +2,8 @@ package dev.tlab.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * The fastest matmul rate seen, in FLOP/s, and the n x n size that gave it.
@@ -18,9 +20,17 @@ public record MatmulPeak(double flops, int size) {
 
     /** Best of several timed matmuls of each of {@link #sizes}, each after a warm-up. */
     public static MatmulPeak measure(Device device, int largest, DataType type) {
+        return measure(device, largest, type, line -> {});
+    }
+
+    /** {@link #measure(Device, int, DataType)}, with a line to {@code say} as each size is timed. */
+    public static MatmulPeak measure(Device device, int largest, DataType type, Consumer<String> say) {
         MatmulPeak best = new MatmulPeak(0, largest);
         for (int n : sizes(largest)) {
+            long start = System.nanoTime();
             double flops = measureAt(device, n, type);
+            say.accept(String.format(Locale.ROOT, "  n = %d: %.1f GFLOP/s (%.1f s)", n, flops / 1e9,
+                    (System.nanoTime() - start) / 1e9));
             if (flops > best.flops()) {
                 best = new MatmulPeak(flops, n);
             }
