@@ -42,7 +42,11 @@ final class ImportCommand implements Callable<Integer> {
         if (!format.equals("gpt2")) {
             throw new ConfigException("FORMAT: unknown '" + format + "'; tlab imports gpt2");
         }
-        Path checkpoint = Gpt2Import.run(source, out, overrides);
+        var err = spec.commandLine().getErr();
+        Path checkpoint = Gpt2Import.run(source, out, overrides, line -> {
+            err.println(line);
+            err.flush();
+        });
         spec.commandLine().getErr().println("imported " + source + " as " + checkpoint);
         spec.commandLine().getErr().flush();
         return 0;

@@ -32,6 +32,11 @@ class Gpt2CommandsTest {
         Outcome imported = Outcome.run("import", "gpt2", FIXTURE.toString(), "--out", run.toString());
         assertEquals(0, imported.code(), imported.err());
         assertTrue(imported.err().contains("step-000000"), imported.err());
+        // Not a silent wait: what is written, then each tenth of it.
+        List<String> said = imported.err().lines().toList();
+        assertTrue(said.get(0).matches("importing " + java.util.regex.Pattern.quote(FIXTURE.toString())
+                + ": \\d+ tensors, [\\d,]+ parameters \\([\\d,]+ MB as float32\\) into .*step-000000"), said.get(0));
+        assertTrue(said.stream().anyMatch(line -> line.matches("\\s+100% of the weights written \\(\\d+ s\\)")), imported.err());
 
         Outcome sampled = Outcome.run("sample", run.toString(), "--prompt", "Hello", "--tokens", "5", "--temperature", "0",
                 "--device", "cpu");
