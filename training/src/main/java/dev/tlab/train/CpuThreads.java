@@ -11,8 +11,8 @@ import java.util.function.Consumer;
  * operations the team's threads spin-wait for the next one unless {@code OMP_WAIT_POLICY=PASSIVE}
  * (which OpenMP reads once, as libtorch loads: {@code ./tlab} sets it). Spinning threads hold cores
  * that another process sharing them needs, and its threads spin on the cores this one needs: two
- * runs on two cores then each ran at a tenth of their speed alone instead of half. Waiting passively
- * costs nothing measurable alone. Fewer threads per run is the other remedy ({@code train.threads}).
+ * runs on two cores then each ran at a tenth of their speed alone instead of half (docs/BENCHMARKS.md,
+ * "A shared CPU"). Fewer threads per run is the other remedy ({@code train.threads}).
  *
  * <p>How an operation is split can change the last bits of its result, so a checkpoint records the
  * count it was trained with and a resume keeps it unless {@code train.threads} asks for another.
