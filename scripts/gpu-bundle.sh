@@ -105,6 +105,8 @@ fi
 # Otherwise the JNI library in lib/pytorch-jni, built for libtorch 2.7.1; these pick its cu128 build.
 export PYTORCH_VERSION="${PYTORCH_VERSION:-2.7.1}"
 export PYTORCH_FLAVOR="${PYTORCH_FLAVOR:-cu128}"
+# As ./tlab: libtorch's idle OpenMP threads sleep, so runs sharing the CPU cores do not spin against each other.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 java=("$here/jre/bin/java" -Dai.djl.offline=true ${TLAB_JAVA_OPTS:-})
 cd "$here"
 if [[ "${1:-}" == test ]]; then
