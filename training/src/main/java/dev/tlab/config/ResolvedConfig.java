@@ -52,6 +52,7 @@ final class ResolvedConfig {
         train.put("min_lr", t.minLr());
         train.put("warmup", t.warmup());
         train.put("decay_steps", t.decaySteps());
+        train.put("extend", t.extend());
         train.put("weight_decay", t.weightDecay());
         train.putArray("betas").add(t.beta1()).add(t.beta2());
         train.put("eps", t.eps());
@@ -66,7 +67,6 @@ final class ResolvedConfig {
         train.put("checkpoint_signal", t.checkpointSignal());
         train.put("stop_on_nan", t.stopOnNan());
         train.put("threads", t.threads());
-        train.put("extend", t.extend());
 
         DataConfig d = run.data();
         ObjectNode data = root.putObject("data");
