@@ -222,5 +222,16 @@ class ChatDataTest {
         assertEquals(1, ChatSpans.of(template, conversation, LossOn.ALL, "x").size());
     }
 
+    @Test
+    void theShippedChatExampleLoads() {
+        var run = dev.tlab.config.ConfigLoader.load(Path.of("../configs/chat-full.yaml"), List.of());
+        ChatDataset data = ChatDataset.load(run.data(), run.model().context(), null);
+        // scripts/make-chat-example.py: 1,841 training and 171 validation examples; a few dozen overrun 257 characters.
+        assertEquals(1841, data.train().examples() + data.train().unanswered());
+        assertEquals(171, data.val().examples() + data.val().unanswered());
+        assertTrue(data.train().truncated() < 150, data.describe());
+        assertTrue(data.describe().startsWith("chat (the default (ChatML) template), char tokenizer"), data.describe());
+    }
+
     static final ObjectMapper JSON = new ObjectMapper();
 }
