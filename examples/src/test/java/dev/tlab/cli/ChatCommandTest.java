@@ -76,5 +76,8 @@ class ChatCommandTest {
         assertEquals(2, tokens.code());
         assertTrue(tokens.err().startsWith("error: --max-tokens must be >= 1"), tokens.err());
         assertTrue(run("chat", "--help").out().contains("/system TEXT"));
+        Outcome prepare = run("prepare", "../configs/chat-full.yaml");
+        assertEquals(2, prepare.code());
+        assertTrue(prepare.err().startsWith("error: data.format = chat needs no preparing"), prepare.err());
     }
 }
