@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
                     + " tokenizer_config.json beside data.tokenizer_file, or the default ChatML) every turn; when it"
                     + " outgrows the model's context the oldest turns are dropped, and you are told. The KV cache"
                     + " keeps the conversation's tokens, so a turn runs only what is new through the model.",
+            "Type \\n for a line break within a message.",
             "Commands: /reset forgets the conversation; /system TEXT sets the system prompt (/system alone"
                     + " removes it); /quit or end of input (Ctrl-D) ends."
         })
@@ -128,7 +129,7 @@ final class ChatCommand implements Callable<Integer> {
             }
             ChatSession.Reply reply;
             try {
-                reply = session.reply(line, picker, maxTokens, piece -> {
+                reply = session.reply(SampleCommand.unescape(line), picker, maxTokens, piece -> {
                     out.print(piece);
                     out.flush();
                 });
