@@ -33,6 +33,30 @@ public final class KvCache implements AutoCloseable {
         length += tokens;
     }
 
+    /**
+     * Forgets every token from position {@code length} on, so decoding can go on from an earlier
+     * point (a chat whose next prompt shares only a prefix with what the cache holds). Self-attention
+     * caches only: entries are cut along their time axis.
+     */
+    public void truncate(long length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("cannot keep " + length + " of " + this.length + " cached tokens");
+        }
+        if (length == this.length) {
+            return;
+        }
+        for (Map.Entry<Object, NDArray[]> entry : entries.entrySet()) {
+            NDArray[] old = entry.getValue();
+            NDArray[] cut = new NDArray[old.length];
+            for (int i = 0; i < old.length; i++) {
+                cut[i] = keep(old[i].get(new ai.djl.ndarray.index.NDIndex(":, :, :{}", length)));
+                old[i].close();
+            }
+            entry.setValue(cut);
+        }
+        this.length = length;
+    }
+
     /** {@code {keys, values}} stored for {@code block}, or null. */
     NDArray[] get(Object block) {
         return entries.get(block);

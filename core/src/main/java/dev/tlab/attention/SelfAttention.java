@@ -54,7 +54,8 @@ public class SelfAttention extends AbstractBlock {
 
     /**
      * @param x {@code [B, T, C]}, whose first token sits at the cache's length
-     * @param keyMask additive mask over keys {@code [B, 1, 1, T]} (see {@link Masks}), or null
+     * @param keyMask additive mask over keys {@code [B, 1, 1, T]} (see {@link Masks}), or any additive mask
+     *     that broadcasts over the scores {@code [B, H, T, keys]}, such as {@code [B, 1, T, T]}; or null
      * @param cache earlier keys and values, updated in place, or null
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray keyMask, KvCache cache, boolean training) {

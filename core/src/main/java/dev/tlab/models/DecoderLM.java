@@ -34,7 +34,16 @@ public class DecoderLM extends TokenModel {
      * cache (if any); the cache then holds them too.
      */
     public NDArray forward(ParameterStore ps, NDArray tokens, KvCache cache, boolean training) {
-        NDArray hidden = stack.forward(ps, embed(ps, tokens), null, null, null, cache, training);
+        return forward(ps, tokens, null, cache, training);
+    }
+
+    /**
+     * @param attentionMask additive, broadcast over the scores {@code [B, H, T, keys]} on top of the
+     *     causal mask, such as {@code [B, 1, T, T]} keeping packed examples apart (see {@link
+     *     dev.tlab.attention.Masks}); or null
+     */
+    public NDArray forward(ParameterStore ps, NDArray tokens, NDArray attentionMask, KvCache cache, boolean training) {
+        NDArray hidden = stack.forward(ps, embed(ps, tokens), attentionMask, null, null, cache, training);
         if (cache != null) {
             cache.advance(tokens.getShape().get(1));
         }

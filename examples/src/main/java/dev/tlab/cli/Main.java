@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         version = "tlab 0.1.0",
         description = "Train small Transformers on the JVM (DJL + PyTorch), and sample from them.",
         subcommands = {TrainCommand.class, PrepareCommand.class, ResumeCommand.class, FinetuneCommand.class, InspectCommand.class,
-            PlotCommand.class, CompareCommand.class, SampleCommand.class, EvalCommand.class, AblateCommand.class,
+            PlotCommand.class, CompareCommand.class, SampleCommand.class, ChatCommand.class, EvalCommand.class, AblateCommand.class,
             BenchCommand.class, ImportCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
         // Each line fits the help's 80 columns, so that no example is cut in the middle; longer ones go on
         // over a second line, after a backslash, as a shell would take them.

@@ -45,6 +45,10 @@ final class PrepareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunConfig run = ConfigLoader.load(config, overrides);
+        if (run.data().isChat()) {
+            throw new ConfigException("data.format = chat needs no preparing (train renders and tokenizes the examples at"
+                    + " the start); tlab prepare is for text corpora with data.tokenizer gpt2, bpe and hf");
+        }
         if (!run.data().prepared()) {
             throw new ConfigException("data.tokenizer = char needs no preparing (train reads the text at the start);"
                     + " tlab prepare is for data.tokenizer gpt2, bpe and hf");

@@ -372,7 +372,12 @@ public final class ConfigLoader {
                         task,
                         c.number("data.mask_fraction"),
                         c.integer("data.min_length"),
-                        c.integer("data.max_length"));
+                        c.integer("data.max_length"),
+                        parse(() -> ChatOptions.Format.parse(c.text("data.format"))),
+                        optionalPath(c.text("data.chat_template"), baseDir),
+                        parse(() -> ChatOptions.LossOn.parse(c.text("data.loss_on"))),
+                        parse(() -> ChatOptions.Overlong.parse(c.text("data.overlong"))),
+                        parse(() -> ChatOptions.Packing.parse(c.text("data.packing"))));
         if (data.task().synthetic()) {
             var problems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), 0);
             int longest = Math.max(problems.maxSourceLength(), problems.maxTargetLength());

@@ -22,10 +22,17 @@ import java.util.List;
  * @param maskFraction share of positions an {@code mlm} batch hides
  * @param minLength shortest synthetic problem (characters, or digits per number for {@code add})
  * @param maxLength longest synthetic problem
+ * @param format whether {@code path} is a corpus or chat and instruction examples (JSON Lines)
+ * @param chatTemplate chat: a .jinja file or tokenizer_config.json, or null for the one beside the
+ *     tokenizer file, else the default
+ * @param lossOn chat: which tokens the loss counts
+ * @param overlong chat: what happens to an example longer than a window
+ * @param packing chat: several examples per window, or one
  */
 public record DataConfig(Path path, String tokenizer, int vocabSize, Path tokenizerFile, Newlines newlines,
         String textField, Path valPath, Path cache, double valFraction, DataTask task, double maskFraction,
-        int minLength, int maxLength) {
+        int minLength, int maxLength, ChatOptions.Format format, Path chatTemplate, ChatOptions.LossOn lossOn,
+        ChatOptions.Overlong overlong, ChatOptions.Packing packing) {
 
     public static final List<String> TOKENIZERS = List.of("char", "gpt2", "bpe", "hf");
 
@@ -62,6 +69,13 @@ public record DataConfig(Path path, String tokenizer, int vocabSize, Path tokeni
             throw new ConfigException("data.tokenizer = " + tokenizer + " needs data.task = lm; " + task
                     + " trains on characters (data.tokenizer = char)");
         }
+        if (isChat() && task != DataTask.LM) {
+            throw new ConfigException("data.format = chat needs data.task = lm (a decoder learns the answers), got " + task);
+        }
+        if (isChat() && tokenizer.equals("bpe")) {
+            throw new ConfigException("data.format = chat takes data.tokenizer char, gpt2 or hf; bpe learns its merges"
+                    + " from a text corpus (train one with data.format: text, then fine-tune from it)");
+        }
         if (textField.isBlank()) {
             throw new ConfigException("data.text_field must name a field of the JSON Lines records, got ''");
         }
@@ -77,8 +91,13 @@ public record DataConfig(Path path, String tokenizer, int vocabSize, Path tokeni
         }
     }
 
-    /** Whether the data goes through prepared token shards (every tokenizer but char). */
+    /** Whether {@code path} holds chat or instruction examples ({@code data.format: chat}). */
+    public boolean isChat() {
+        return format == ChatOptions.Format.CHAT;
+    }
+
+    /** Whether the data goes through prepared token shards (a text corpus, any tokenizer but char). */
     public boolean prepared() {
-        return !tokenizer.equals("char");
+        return !tokenizer.equals("char") && !isChat();
     }
 }

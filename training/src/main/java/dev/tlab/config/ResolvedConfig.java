@@ -83,6 +83,11 @@ final class ResolvedConfig {
         data.put("mask_fraction", d.maskFraction());
         data.put("min_length", d.minLength());
         data.put("max_length", d.maxLength());
+        data.put("format", d.format().toString());
+        data.put("chat_template", d.chatTemplate() == null ? "" : d.chatTemplate().toString());
+        data.put("loss_on", d.lossOn().toString());
+        data.put("overlong", d.overlong().toString());
+        data.put("packing", d.packing().toString());
 
         ObjectNode checkpoint = root.putObject("checkpoint");
         checkpoint.put("every", run.checkpoint().every());

@@ -121,6 +121,10 @@ public final class ContextEval {
     private static LmSplits validation(TrainedModel trained, Path data, Path run) {
         RunConfig config = trained.config();
         Tokenizer tokenizer = trained.tokenizer();
+        if (data == null && config.data().isChat()) {
+            throw new ConfigException(trained.checkpoint() + " was trained on chat examples (data.format: chat), not a text"
+                    + " corpus: its answer-token loss is the run's val_loss; pass --data with a text file to measure loss by context");
+        }
         if (data == null && config.data().prepared()) {
             var prepared = DataPreparation.prepare(config.data(), tokenizer, dev.tlab.dataset.PrepareListener.SILENT);
             return new LmSplits(prepared.shards().train(), prepared.shards().val(), prepared.valBytes());

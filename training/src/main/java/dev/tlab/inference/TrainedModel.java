@@ -100,6 +100,11 @@ public final class TrainedModel implements AutoCloseable {
         return new Sampler(decoder, new ParameterStore(manager, false), manager, tokenizer);
     }
 
+    /** A conversation with this decoder under {@code template}; decoder checkpoints only. Close it. */
+    public dev.tlab.chat.ChatSession chat(dev.tlab.chat.ChatTemplate template) {
+        return new dev.tlab.chat.ChatSession(decoder(), new ParameterStore(manager, false), manager, tokenizer, template);
+    }
+
     /**
      * The encoder-decoder's answer to {@code source}, decoded token by token until the end marker or
      * {@code maxTokens}; encoder-decoder checkpoints only.

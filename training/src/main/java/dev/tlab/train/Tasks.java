@@ -1,6 +1,7 @@
 package dev.tlab.train;
 
 import ai.djl.ndarray.NDManager;
+import dev.tlab.chat.ChatDataset;
 import dev.tlab.config.DataConfig;
 import dev.tlab.config.ModelSettings;
 import dev.tlab.config.RunConfig;
@@ -40,6 +41,11 @@ public final class Tasks {
         var data = run.data();
         var train = run.train();
         ModelSettings model = run.model();
+        if (data.isChat()) {
+            ChatDataset chat = ChatDataset.load(data, model.context(), base);
+            return new ChatTask(fitting(run, chat.tokenizer().vocabSize(), manager), chat, data.packing(),
+                    train.batchSize(), train.seed(), run.sample(), manager);
+        }
         if (data.prepared()) {
             // The vocabulary is known before the data: a config too large is refused before minutes of preparing.
             ModelConfig planned = fitting(run, base != null ? base.vocabSize() : preparedVocabulary(data), manager);
@@ -84,6 +90,9 @@ public final class Tasks {
     /** The model {@link #create} would build, its vocabulary read from the data, with nothing built or allocated. */
     public static ModelConfig plannedModel(RunConfig run) {
         var data = run.data();
+        if (data.isChat()) {
+            return run.model().forVocabulary(ChatDataset.vocabulary(data));
+        }
         if (data.prepared()) {
             return run.model().forVocabulary(preparedVocabulary(data));
         }

@@ -161,8 +161,8 @@ class ConfigDocTest {
             assertEquals(accepted, documented, row.key() + ": allowed values in docs/CONFIG.md vs the loader");
             enums++;
         }
-        assertEquals(15, enums, "model.ffn, gelu, norm_placement, norm, positional, attention, train.device, precision, checkpoint_signal, extend,"
-                + " data.task, tokenizer, newlines, finetune.vocab, sample.context_limit");
+        assertEquals(19, enums, "model.ffn, gelu, norm_placement, norm, positional, attention, train.device, precision, checkpoint_signal, extend,"
+                + " data.task, tokenizer, newlines, format, loss_on, overlong, packing, finetune.vocab, sample.context_limit");
     }
 
     @Test
