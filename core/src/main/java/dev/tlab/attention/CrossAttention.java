@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.tlab.layers.Dense;
+import java.util.List;
 
 /**
  * Multi-head cross-attention: q projected from the decoder's {@code x} ({@code q}), k and v from
@@ -34,9 +35,9 @@ public class CrossAttention extends AbstractBlock {
         this.heads = heads;
         this.dropout = dropout;
         this.kernel = kernel;
-        q = addChildBlock("q", new Dense(dModel, dModel, 0.02, bias));
-        kv = addChildBlock("kv", new Dense(dModel, 2 * dModel, 0.02, bias));
-        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
+        q = addChildBlock("q", new Dense(dModel, dModel, 0.02, bias).parts(List.of("q"), dModel));
+        kv = addChildBlock("kv", new Dense(dModel, 2 * dModel, 0.02, bias).parts(List.of("k", "v"), dModel, dModel));
+        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias).parts(List.of("o"), dModel));
     }
 
     /**
@@ -47,16 +48,17 @@ public class CrossAttention extends AbstractBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray memory, NDArray keyMask, KvCache cache,
             boolean training) {
-        NDArray queries = Attention.heads(q.forward(ps, x), heads);
+        NDArray queries = Attention.heads(q.forward(ps, x, training), heads);
         NDArray[] stored = cache == null ? null : cache.get(this);
         if (stored == null) {
-            NDList parts = kv.forward(ps, memory).split(2, 2);
+            NDList parts = kv.forward(ps, memory, training).split(2, 2);
             stored = new NDArray[] {Attention.heads(parts.get(0), heads), Attention.heads(parts.get(1), heads)};
             if (cache != null) {
                 cache.put(this, stored[0], stored[1]);
             }
         }
-        return proj.forward(ps, Attention.mix(kernel, queries, stored[0], stored[1], null, null, keyMask, dropout, training));
+        return proj.forward(ps, Attention.mix(kernel, queries, stored[0], stored[1], null, null, keyMask, dropout, training),
+                training);
     }
 
     /** Inputs: {@code x} and the memory. */

@@ -12,6 +12,7 @@ import ai.djl.util.PairList;
 import dev.tlab.layers.Dense;
 import dev.tlab.layers.TableCache;
 import dev.tlab.positional.PositionalScheme;
+import java.util.List;
 
 /**
  * Multi-head self-attention: q, k and v projected from {@code x} in one fused matmul ({@code qkv}),
@@ -43,8 +44,8 @@ public class SelfAttention extends AbstractBlock {
         this.dropout = dropout;
         this.kernel = kernel;
         this.positional = positional;
-        qkv = addChildBlock("qkv", new Dense(dModel, 3 * dModel, 0.02, bias));
-        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
+        qkv = addChildBlock("qkv", new Dense(dModel, 3 * dModel, 0.02, bias).parts(List.of("q", "k", "v"), dModel, dModel, dModel));
+        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias).parts(List.of("o"), dModel));
     }
 
     /** Over {@code x [B, T, C]}, no cache, no padding. */
@@ -62,7 +63,7 @@ public class SelfAttention extends AbstractBlock {
         long offset = cache == null ? 0 : cache.length();
         // Split along C, then view each part as heads: the backward pass concatenates the three
         // gradients once, where indexing a [3, B, H, T, D] view would zero-fill and add three.
-        NDList parts = qkv.forward(ps, x).split(3, 2);
+        NDList parts = qkv.forward(ps, x, training).split(3, 2);
         NDArray queries = positional.rotate(Attention.heads(parts.get(0), heads), offset);
         NDArray keys = positional.rotate(Attention.heads(parts.get(1), heads), offset);
         NDArray values = Attention.heads(parts.get(2), heads);
@@ -77,7 +78,8 @@ public class SelfAttention extends AbstractBlock {
         long keyLength = keys.getShape().get(2);
         NDArray causalMask = causal && length > 1 ? causalMask(ps, length, keyLength, offset, queries) : null;
         NDArray bias = positional.bias(ps, length, keyLength, offset, x.getDevice());
-        return proj.forward(ps, Attention.mix(kernel, queries, keys, values, causalMask, bias, keyMask, dropout, training));
+        return proj.forward(ps, Attention.mix(kernel, queries, keys, values, causalMask, bias, keyMask, dropout, training),
+                training);
     }
 
     /**
