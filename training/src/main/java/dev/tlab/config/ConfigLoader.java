@@ -11,6 +11,7 @@ import dev.tlab.attention.AttentionKernel;
 import dev.tlab.data.DataTask;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.lora.LoraSpec;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
@@ -392,7 +393,17 @@ public final class ConfigLoader {
                         c.text("sample.stop"),
                         parse(() -> ContextLimit.parse(c.text("sample.context_limit"))));
         FinetuneConfig finetune = new FinetuneConfig(c.texts("finetune.freeze"),
-                FinetuneConfig.VocabPolicy.parse(c.text("finetune.vocab")), c.bool("finetune.resume_optimizer"));
+                FinetuneConfig.VocabPolicy.parse(c.text("finetune.vocab")), c.bool("finetune.resume_optimizer"),
+                FinetuneConfig.Method.parse(c.text("finetune.method")),
+                new LoraSpec(c.integer("finetune.lora.rank"), c.number("finetune.lora.alpha"),
+                        c.number("finetune.lora.dropout"), c.texts("finetune.lora.targets")),
+                c.text("finetune.base_precision"));
+        String basePrecision = finetune.basePrecision();
+        if (!basePrecision.equals("fp32") && !basePrecision.equals(train.precision())) {
+            throw new ConfigException("finetune.base_precision: " + basePrecision + " needs train.precision " + basePrecision
+                    + " (the frozen base is multiplied in the activations' type); it is " + train.precision()
+                    + ", so use base_precision fp32 or train.precision " + basePrecision);
+        }
         MetricsConfig metrics = new MetricsConfig(c.bool("metrics.tensorboard"));
         return new RunConfig(c.text("name"), model, train, data, checkpoint, sample, finetune, metrics,
                 Path.of(c.text("output.dir")));

@@ -91,6 +91,13 @@ final class ResolvedConfig {
         f.freeze().forEach(finetune.putArray("freeze")::add);
         finetune.put("vocab", f.vocab().name().toLowerCase(Locale.ROOT));
         finetune.put("resume_optimizer", f.resumeOptimizer());
+        finetune.put("method", f.method().toString());
+        ObjectNode lora = finetune.putObject("lora");
+        lora.put("rank", f.lora().rank());
+        lora.put("alpha", f.lora().alpha());
+        lora.put("dropout", f.lora().dropout());
+        f.lora().targets().forEach(lora.putArray("targets")::add);
+        finetune.put("base_precision", f.basePrecision());
 
         SampleConfig s = run.sample();
         ObjectNode sample = root.putObject("sample");
