@@ -1,5 +1,8 @@
 package dev.tlab.lora;
 
+import dev.tlab.layers.FfnKind;
+import dev.tlab.models.ModelConfig;
+import dev.tlab.models.ModelType;
 import java.util.List;
 
 /**
@@ -22,6 +25,27 @@ public record LoraSpec(int rank, double alpha, double dropout, List<String> targ
     /** What the product {@code B A} is multiplied by. */
     public double scale() {
         return alpha / rank;
+    }
+
+    /**
+     * The adapter parameters {@link Lora#attach} gives {@code model}, by formula ({@code rank (in +
+     * out)} per targeted projection), for the memory estimate before anything is built.
+     */
+    public double parameters(ModelConfig model) {
+        double d = model.dModel();
+        double f = model.ffHidden();
+        double attention = 0;
+        for (String part : List.of("q", "k", "v", "o")) {
+            attention += targets(part) ? rank * (d + d) : 0;
+        }
+        double ffn = (targets("up") ? rank * (d + f) : 0) + (targets("down") ? rank * (f + d) : 0)
+                + (model.ffn() == FfnKind.SWIGLU && targets("gate") ? rank * (d + f) : 0);
+        double decoder = model.layers() * (attention + ffn);
+        return switch (model.type()) {
+            case DECODER, ENCODER -> decoder;
+            // The decoder's blocks add cross-attention (q, k, v, o again).
+            case ENCODER_DECODER -> decoder + model.encoderDepth() * (attention + ffn) + model.layers() * attention;
+        };
     }
 
     /** Whether the projection called {@code part} gets an adapter. */

@@ -13,6 +13,8 @@ import ai.djl.training.ParameterStore;
 import dev.tlab.layers.ArrayCopy;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.models.DecoderLM;
+import dev.tlab.models.EncoderDecoder;
+import dev.tlab.models.ModelType;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.Models;
 import dev.tlab.positional.PositionalKind;
@@ -54,6 +56,7 @@ class LoraTest {
             assertEquals(new Shape(8, 4), lora.parameters().get("h.1.mlp.proj.lora_b.down").getArray().getShape());
             // q, k, v, o, gate, up, down: two factors each, two layers.
             assertEquals(2 * 7 * 2, lora.parameters().size());
+            assertEquals(lora.spec().parameters(model.config()), count(lora), "the formula the memory estimate uses");
         }
     }
 
@@ -83,6 +86,24 @@ class LoraTest {
                 moved = Math.max(moved, Math.abs(base[i] - adapted[i]));
             }
             assertTrue(moved > 1e-3, "the adapter changes the output (" + moved + ")");
+        }
+    }
+
+    private static long count(Lora lora) {
+        return lora.parameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"q,v", "o,up,down", "all"})
+    void parameterFormulaMatchesTheAdapters(String targets) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LoraSpec spec = new LoraSpec(2, 4, 0, List.of(targets.split(",")));
+            for (ModelConfig config : List.of(Models.tiny(), swiglu(),
+                    Models.tinyBuilder().type(ModelType.ENCODER_DECODER).encoderLayers(3).build())) {
+                var model = config.type() == ModelType.ENCODER_DECODER ? EncoderDecoder.create(config, manager)
+                        : DecoderLM.create(config, manager);
+                assertEquals(spec.parameters(config), count(Lora.attach(model, spec, manager)), config.toString());
+            }
         }
     }
 

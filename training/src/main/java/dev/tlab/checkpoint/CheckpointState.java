@@ -36,6 +36,7 @@ import java.util.Map;
  * @param djlVersion DJL version that wrote it
  * @param parent for a fine-tune, the checkpoint it started from (null otherwise)
  * @param files tensor file name to its size and SHA-256
+ * @param base for a LoRA run, the frozen base its adapter (the weights file) belongs to; null otherwise
  */
 public record CheckpointState(
         int formatVersion,
@@ -56,7 +57,8 @@ public record CheckpointState(
         String tlabVersion,
         String djlVersion,
         String parent,
-        Map<String, FileDigest> files) {
+        Map<String, FileDigest> files,
+        @JsonInclude(JsonInclude.Include.NON_NULL) BaseModel base) {
 
     public static final int FORMAT_VERSION = 4;
     /** Format 3, still read: the character vocabulary in {@code vocab}, no {@code tokenizer}. */
@@ -84,19 +86,19 @@ public record CheckpointState(
         var info = TokenizerInfo.of(new dev.tlab.tokenize.CharTokenizer(rows));
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, null, rows, info, config, tlabVersion, djlVersion,
-                parent, files);
+                parent, files, base);
     }
 
 
     public CheckpointState withConfig(JsonNode tree) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, tree, tlabVersion, djlVersion,
-                parent, files);
+                parent, files, base);
     }
 
     public CheckpointState withFiles(Map<String, FileDigest> digests) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, config, tlabVersion, djlVersion,
-                parent, digests);
+                parent, digests, base);
     }
 }

@@ -27,11 +27,15 @@ public final class RunCheckpoints {
     private final AdamW optimizer;
     private final TrainingPrecision precision;
     private final String parent;
+    private final BaseModel base;
     private double valLoss;
     private double bestValLoss;
     private long bestValStep;
 
-    /** @param precision saved for its loss scale */
+    /**
+     * @param parameters what the weights file holds: every parameter, or a LoRA run's adapter
+     * @param precision saved for its loss scale
+     */
     public RunCheckpoints(RunConfig config, Tokenizer tokenizer, Map<String, Parameter> parameters, AdamW optimizer,
             TrainingPrecision precision, RunStart.Progress progress) {
         this.dir = config.runDir().resolve("checkpoints");
@@ -41,6 +45,7 @@ public final class RunCheckpoints {
         this.optimizer = optimizer;
         this.precision = precision;
         this.parent = progress.parent();
+        this.base = progress.base();
         this.valLoss = progress.valLoss();
         this.bestValLoss = progress.bestValLoss();
         this.bestValStep = progress.bestValStep();
@@ -73,7 +78,7 @@ public final class RunCheckpoints {
                 config.train().seed(), StepSeeds.DESCRIPTION, valLoss, bestValLoss, bestValStep,
                 precision.savedScale(), precision.savedGoodSteps(), null,
                 tokenizer instanceof CharTokenizer characters ? characters.symbols() : null,
-                CheckpointState.TokenizerInfo.of(tokenizer), config.tree(), Versions.tlab(), Versions.djl(), parent, null);
+                CheckpointState.TokenizerInfo.of(tokenizer), config.tree(), Versions.tlab(), Versions.djl(), parent, null, base);
     }
 
     private Map<String, NDArray> weights() {

@@ -118,26 +118,52 @@ public final class RunStart {
 
     /**
      * Where training continues, and the history that {@code state.json} carries on; {@code
-     * optimizer} is the AdamW state to continue ({@link AdamW.State#FRESH} unless resuming or asked to).
+     * optimizer} is the AdamW state to continue ({@link AdamW.State#FRESH} unless resuming or asked to);
+     * {@code base} is a LoRA run's frozen base, null for other runs.
      */
     public record Progress(long step, long tokensSeen, double valLoss, double bestValLoss, long bestValStep,
-            double lossScale, int lossScaleGoodSteps, String parent, AdamW.State optimizer) {}
+            double lossScale, int lossScaleGoodSteps, String parent, AdamW.State optimizer, BaseModel base) {}
+
+    /** {@link #load(RunConfig, ModelConfig, Tokenizer, Map, Map, Map, NDManager, Consumer)} of a run that trains the model itself. */
+    public Progress load(RunConfig config, ModelConfig model, Tokenizer tokenizer, Map<String, Parameter> parameters,
+            Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
+        return load(config, model, tokenizer, parameters, parameters, trainable, manager, say);
+    }
 
     /**
      * Checks the model and vocabulary against the checkpoint, then loads weights into the model built
-     * from {@code config} and reads the optimizer state (when resuming or asked to) for AdamW.
+     * from {@code config} and reads the optimizer state (when resuming or asked to) for AdamW. A LoRA
+     * run's checkpoint holds only its adapter: resuming it loads the base it records (refused if the
+     * base changed since) and then the adapter; a LoRA fine-tune loads the checkpoint as its base.
      *
      * @param model the config of the model the task built
      * @param tokenizer the task's tokenizer
-     * @param parameters every parameter by name
+     * @param base the model's own parameters by name
+     * @param parameters what this run's checkpoints hold: {@code base}, or a LoRA run's adapter
      * @param trainable the parameters AdamW will train, by name
      * @param say where notes go (skipped checkpoints, changed settings, added characters)
      * @throws ConfigException listing every difference that makes the checkpoint unusable
      */
-    public Progress load(RunConfig config, ModelConfig model, Tokenizer tokenizer, Map<String, Parameter> parameters,
-            Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
+    public Progress load(RunConfig config, ModelConfig model, Tokenizer tokenizer, Map<String, Parameter> base,
+            Map<String, Parameter> parameters, Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
+        boolean lora = config.finetune().isLora();
         if (mode == Mode.SCRATCH) {
-            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
+            if (lora) {
+                throw new ConfigException("finetune.method: lora trains an adapter over a trained model; start it with"
+                        + " tlab finetune CONFIG --from BASE (a checkpoint or a Hugging Face folder)");
+            }
+            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH, null);
+        }
+        BaseModel recorded = state.base();
+        if (mode == Mode.FINETUNE && recorded != null) {
+            throw new ConfigException(checkpoint + " holds a LoRA adapter over " + recorded.path() + ", not a whole model:"
+                    + " continue its run with tlab resume, fine-tune from the base, or export the merged model"
+                    + " (tlab export RUN --format hf --merge OUT) and fine-tune from that");
+        }
+        if (mode == Mode.RESUME && (recorded != null) != lora) {
+            throw new ConfigException("finetune.method: " + checkpoint + " belongs to a "
+                    + (recorded != null ? "lora" : "full") + " run, and a resume keeps its method; set it back to "
+                    + (recorded != null ? "lora" : "full"));
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
         List<String> problems = new ArrayList<>(
@@ -149,6 +175,11 @@ public final class RunStart {
         VocabularyRows rows = characters ? VocabularyRows.between(state.vocabulary(), now) : VocabularyRows.IDENTITY;
         boolean extend = mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.EXTEND
                 && rows.added().length > 0 && now.length == state.vocabulary().length + rows.added().length;
+        if (lora && extend) {
+            throw new ConfigException("finetune.method: lora keeps the base's vocabulary, and the data has "
+                    + rows.added().length + " characters it lacks (" + Compatibility.printable(rows.added())
+                    + "); their rows would stay untrained. Use finetune.method full, or data the base covers");
+        }
         if (vocabDiff != null && !extend) {
             problems.add(vocabDiff + (mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.REJECT
                     ? " (finetune.vocab is reject; set it to extend to add rows for them)" : ""));
@@ -178,20 +209,30 @@ public final class RunStart {
             throw new ConfigException("finetune.resume_optimizer: " + checkpoint + " is a Hugging Face folder, which holds"
                     + " no optimizer state; fine-tune with a fresh optimizer");
         }
-        if (foreign != null) {
-            WeightLoader.loadWeights(foreign, parameters, manager, rows);
-        } else {
+        if (lora && mode == Mode.FINETUNE && config.finetune().resumeOptimizer()) {
+            throw new ConfigException("finetune.resume_optimizer: a lora run trains a new adapter, which the base's"
+                    + " AdamW moments do not belong to; fine-tune with a fresh optimizer");
+        }
+        BaseModel baseModel = null;
+        if (recorded != null) {
+            recorded.verify();
+            WeightLoader.loadWeights(recorded.weights(), base, manager, rows);
             WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
+            baseModel = recorded;
+        } else {
+            WeightLoader.loadWeights(foreign != null ? foreign : TensorSource.of(SafeTensors.map(
+                    checkpoint.resolve(CheckpointDirectory.MODEL_FILE))), base, manager, rows);
+            baseModel = lora ? BaseModel.of(checkpoint, state.config()) : null;
         }
         AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()
                 ? readMoments(trainable, rows, manager, say) : AdamW.State.FRESH;
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
         if (mode == Mode.RESUME) {
             return new Progress(state.step(), state.tokensSeen(), state.valLoss(), state.bestValLoss(),
-                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent(), optimizer);
+                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent(), optimizer, baseModel);
         }
         return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0,
-                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer);
+                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer, baseModel);
     }
 
     private AdamW.State readMoments(Map<String, Parameter> trainable, VocabularyRows rows, NDManager manager,

@@ -52,7 +52,7 @@ public final class Gpt2Import {
         return new CheckpointState(CheckpointState.FORMAT_VERSION, 0, 0, 0, run.train().seed(), StepSeeds.DESCRIPTION,
                 Double.NaN, Double.NaN, 0, 0, 0, null, null, CheckpointState.TokenizerInfo.of(Gpt2Tokenizer.get()),
                 run.tree(), Versions.tlab(), Versions.djl(),
-                folder.dir().toAbsolutePath().normalize() + " (Hugging Face GPT-2)", null);
+                folder.dir().toAbsolutePath().normalize() + " (Hugging Face GPT-2)", null, null);
     }
 
     /**

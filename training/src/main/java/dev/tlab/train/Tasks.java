@@ -12,6 +12,7 @@ import dev.tlab.dataset.DataPreparation;
 import dev.tlab.dataset.PrepareListener;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.memory.AvailableMemory;
+import dev.tlab.memory.MemoryEstimate;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.tokenize.Gpt2Tokenizer;
@@ -112,7 +113,7 @@ public final class Tasks {
     /** The run's model for {@code vocabSize} tokens, refused before it is built if its step cannot fit in memory. */
     private static ModelConfig fitting(RunConfig run, int vocabSize, NDManager manager) {
         ModelConfig model = run.model().forVocabulary(vocabSize);
-        AvailableMemory.require(model, run.train(), manager.getDevice());
+        AvailableMemory.require(MemoryEstimate.of(model, run.train(), run.finetune()), manager.getDevice());
         return model;
     }
 
