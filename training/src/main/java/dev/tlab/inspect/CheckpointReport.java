@@ -66,11 +66,19 @@ public final class CheckpointReport {
         if (state.parent() != null) {
             line(out, "fine-tuned", "from " + state.parent());
         }
+        if (state.base() != null) {
+            var lora = run.finetune().lora();
+            line(out, "lora", String.format(Locale.ROOT, "rank %d, alpha %s, dropout %s, targets %s | base frozen in %s",
+                    lora.rank(), lora.alpha(), lora.dropout(), String.join(", ", lora.targets()), run.finetune().basePrecision()));
+            line(out, "base", state.base().path() + " | " + String.join(", ", state.base().files().entrySet().stream()
+                    .map(e -> e.getKey() + " SHA-256 " + e.getValue().substring(0, 16)).toList()));
+        }
         line(out, "written by", "tlab " + state.tlabVersion() + ", DJL " + state.djlVersion() + ", checkpoint format "
                 + state.formatVersion());
         out.append('\n');
         SafeTensors.Header weights = SafeTensors.header(checkpoint.resolve(CheckpointDirectory.MODEL_FILE));
-        out.append(tensors("parameters (" + CheckpointDirectory.MODEL_FILE + ")", weights));
+        out.append(tensors((state.base() != null ? "LoRA adapter (" : "parameters (") + CheckpointDirectory.MODEL_FILE + ")",
+                weights));
         SafeTensors.Header moments = SafeTensors.header(checkpoint.resolve(CheckpointDirectory.OPTIMIZER_FILE));
         long momentValues = moments.entries().stream().mapToLong(SafeTensors.Entry::count).sum();
         out.append(String.format(Locale.ROOT, "optimizer (%s): AdamW moments m.* and v.* for %d tensors, %,d values%n",
