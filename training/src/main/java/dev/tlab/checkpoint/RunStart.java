@@ -7,8 +7,6 @@ import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.FinetuneConfig.VocabPolicy;
 import dev.tlab.config.RunConfig;
 import dev.tlab.errors.ConfigException;
-import dev.tlab.hf.Gpt2Folder;
-import dev.tlab.hf.Gpt2Import;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.optim.AdamW;
 import dev.tlab.tokenize.CharTokenizer;
@@ -52,7 +50,6 @@ public final class RunStart {
         this.foreign = null;
     }
 
-    /** A fine-tune from weights with no tlab checkpoint around them, described by {@code state}. */
     private RunStart(Path source, CheckpointState state, TensorSource weights) {
         this.mode = Mode.FINETUNE;
         this.checkpoint = source;
@@ -71,16 +68,17 @@ public final class RunStart {
         return new RunStart(Mode.RESUME, CheckpointDirectory.locate(path));
     }
 
-    /**
-     * @param path a checkpoint, a run directory (its newest complete checkpoint) or a Hugging Face
-     *     GPT-2 folder (read in place, as {@code tlab import gpt2} would import it)
-     */
+    /** @param path a checkpoint or a run directory (its newest complete checkpoint) */
     public static RunStart finetune(Path path) {
-        if (Gpt2Folder.isFolder(path)) {
-            Gpt2Folder folder = Gpt2Folder.open(path);
-            return new RunStart(path, Gpt2Import.state(folder, Gpt2Import.runConfig(folder, path, List.of())), folder);
-        }
         return new RunStart(Mode.FINETUNE, CheckpointDirectory.locate(path));
+    }
+
+    /**
+     * A fine-tune from weights with no tlab checkpoint around them (a model folder read in place),
+     * described by {@code state} as an import of it would be; its tokenizer files lie in {@code source}.
+     */
+    public static RunStart finetune(Path source, CheckpointState state, TensorSource weights) {
+        return new RunStart(source, state, weights);
     }
 
     public boolean isScratch() {
