@@ -2,6 +2,7 @@ package dev.tlab.cli;
 
 import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigLoader;
+import dev.tlab.hf.HfImport;
 import dev.tlab.config.RunConfig;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--from", required = true, paramLabel = "CHECKPOINT",
             description = "A checkpoint directory (e.g. runs/shakespeare-char/checkpoints/best), a run directory (its newest complete checkpoint)"
-                    + " or a Hugging Face GPT-2 folder (config.json and model.safetensors, read in place).")
+                    + " or a Hugging Face model folder (config.json, model.safetensors and, beyond GPT-2, tokenizer.json; read in place).")
     Path from;
 
     @Option(names = "--resume-optimizer", description = "Keep the checkpoint's AdamW moments and step count instead of starting fresh.")
@@ -55,7 +56,7 @@ final class FinetuneCommand implements Callable<Integer> {
             all.add("finetune.resume_optimizer=true");
         }
         RunConfig run = ConfigLoader.load(config, all);
-        RunStart start = RunStart.finetune(from);
+        RunStart start = HfImport.finetuneFrom(from);
         Trainer trainer = new Trainer(run, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start);
         try (SignalWatch signals = SignalWatch.install(run.train().checkpointSignal())) {
             trainer.stopOn(signals.request()).fit();

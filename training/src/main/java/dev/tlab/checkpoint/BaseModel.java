@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.files.DurableFiles;
-import dev.tlab.hf.Gpt2Folder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The frozen base a LoRA run's adapter belongs to, as its checkpoints record it: where it is (a
@@ -26,6 +26,9 @@ import java.util.TreeSet;
  * @param files weight file name (relative to {@code path}) to its SHA-256
  */
 public record BaseModel(String path, JsonNode config, Map<String, String> files) {
+
+    /** Where a sharded Hugging Face folder names its weight files. */
+    static final String SHARD_INDEX = "model.safetensors.index.json";
 
     /** Identifies the base at {@code path}, hashing its weight files. */
     public static BaseModel of(Path path, JsonNode config) {
@@ -57,23 +60,22 @@ public record BaseModel(String path, JsonNode config, Map<String, String> files)
         }
     }
 
-    /** The base's weights by tlab name (a Hugging Face folder mapped as {@code tlab finetune --from} maps it). */
-    public TensorSource weights() {
-        return source(Path.of(path));
-    }
-
-    /** The weights of a base at {@code dir}: a Hugging Face folder or a tlab checkpoint. */
-    public static TensorSource source(Path dir) {
-        if (Gpt2Folder.isFolder(dir)) {
-            return Gpt2Folder.open(dir);
+    /**
+     * The base's weights by tlab name: a tlab checkpoint's own file, or a model folder read by {@code
+     * folders} (the Hugging Face reader, which maps names as {@code tlab finetune --from} does).
+     */
+    public TensorSource weights(Function<Path, TensorSource> folders) {
+        Path dir = Path.of(path);
+        if (Files.isRegularFile(dir.resolve(CheckpointDirectory.STATE_FILE))) {
+            return TensorSource.of(SafeTensors.map(dir.resolve(CheckpointDirectory.MODEL_FILE)));
         }
-        return TensorSource.of(SafeTensors.map(dir.resolve(CheckpointDirectory.MODEL_FILE)));
+        return folders.apply(dir);
     }
 
     /** A checkpoint's {@code model.safetensors}; a Hugging Face folder's one file or every shard its index names. */
     static List<Path> weightFiles(Path dir) {
         Path single = dir.resolve(CheckpointDirectory.MODEL_FILE);
-        Path index = dir.resolve(Gpt2Folder.INDEX);
+        Path index = dir.resolve(SHARD_INDEX);
         if (Files.isRegularFile(single) || !Files.isRegularFile(index)) {
             return List.of(single);
         }

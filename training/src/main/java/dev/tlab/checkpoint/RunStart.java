@@ -7,8 +7,6 @@ import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.FinetuneConfig.VocabPolicy;
 import dev.tlab.config.RunConfig;
 import dev.tlab.errors.ConfigException;
-import dev.tlab.hf.Gpt2Folder;
-import dev.tlab.hf.Gpt2Import;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.optim.AdamW;
 import dev.tlab.tokenize.CharTokenizer;
@@ -21,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Where a run's weights and optimizer state come from: a fresh model, the newest complete
@@ -41,6 +40,10 @@ public final class RunStart {
     private final List<String> skipped;
     /** Weights from elsewhere than the checkpoint's own file (a Hugging Face folder), or null. */
     private final TensorSource foreign;
+    /** Reads a LoRA run's base that is a model folder. */
+    private Function<Path, TensorSource> folders = dir -> {
+        throw new ConfigException("the LoRA base " + dir + " is a model folder, which this command cannot read");
+    };
 
     private RunStart(Mode mode, CheckpointDirectory.Found found) {
         this.mode = mode;
@@ -52,7 +55,6 @@ public final class RunStart {
         this.foreign = null;
     }
 
-    /** A fine-tune from weights with no tlab checkpoint around them, described by {@code state}. */
     private RunStart(Path source, CheckpointState state, TensorSource weights) {
         this.mode = Mode.FINETUNE;
         this.checkpoint = source;
@@ -72,15 +74,26 @@ public final class RunStart {
     }
 
     /**
-     * @param path a checkpoint, a run directory (its newest complete checkpoint) or a Hugging Face
-     *     GPT-2 folder (read in place, as {@code tlab import gpt2} would import it)
+     * {@link #resume(Path)}, reading a LoRA run's base with {@code folders} when it is a model folder
+     * rather than a checkpoint (the Hugging Face reader: see {@code HfImport.resumeFrom}).
      */
+    public static RunStart resume(Path path, Function<Path, TensorSource> folders) {
+        RunStart start = resume(path);
+        start.folders = folders;
+        return start;
+    }
+
+    /** @param path a checkpoint or a run directory (its newest complete checkpoint) */
     public static RunStart finetune(Path path) {
-        if (Gpt2Folder.isFolder(path)) {
-            Gpt2Folder folder = Gpt2Folder.open(path);
-            return new RunStart(path, Gpt2Import.state(folder, Gpt2Import.runConfig(folder, path, List.of())), folder);
-        }
         return new RunStart(Mode.FINETUNE, CheckpointDirectory.locate(path));
+    }
+
+    /**
+     * A fine-tune from weights with no tlab checkpoint around them (a model folder read in place),
+     * described by {@code state} as an import of it would be; its tokenizer files lie in {@code source}.
+     */
+    public static RunStart finetune(Path source, CheckpointState state, TensorSource weights) {
+        return new RunStart(source, state, weights);
     }
 
     public boolean isScratch() {
@@ -216,7 +229,7 @@ public final class RunStart {
         BaseModel baseModel = null;
         if (recorded != null) {
             recorded.verify();
-            WeightLoader.loadWeights(recorded.weights(), base, manager, rows);
+            WeightLoader.loadWeights(recorded.weights(folders), base, manager, rows);
             WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
             baseModel = recorded;
         } else {

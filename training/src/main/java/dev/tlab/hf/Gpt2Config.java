@@ -28,7 +28,7 @@ import java.util.Map;
  * @param inner the MLP's hidden width ({@code n_inner}; null in the file means 4 x n_embd)
  */
 public record Gpt2Config(int layers, int heads, int dModel, int positions, int vocabSize, double layerNormEps,
-        Gelu gelu, int inner) {
+        Gelu gelu, int inner) implements HfModel {
 
     public static final String FILE = "config.json";
 
@@ -91,6 +91,26 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         return new Gpt2Config(layers, heads, dModel, positions, vocab, eps, gelu, inner);
     }
 
+    @Override
+    public String family() {
+        return "GPT-2";
+    }
+
+    @Override
+    public List<HfTensor> tensors() {
+        return Gpt2Layout.tensors(this);
+    }
+
+    @Override
+    public String prefix() {
+        return Gpt2Layout.PREFIX;
+    }
+
+    @Override
+    public boolean ignored(String hfName) {
+        return Gpt2Layout.ignored(hfName);
+    }
+
     /**
      * The GPT-2 config of a tlab model, refusing, by config key, every setting GPT-2's architecture
      * cannot express.
@@ -135,6 +155,7 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
      * The run config this GPT-2 is in tlab's keys: the {@code model} section and {@code
      * data.tokenizer: gpt2}. Dropout is 0 (GPT-2's 0.1 is a training setting; a fine-tune sets its own).
      */
+    @Override
     public ObjectNode runTree() {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode model = root.putObject("model");

@@ -12,6 +12,7 @@ import dev.tlab.config.RunConfig;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.finetune.LoraSetup;
+import dev.tlab.hf.HfFolder;
 import dev.tlab.lora.Lora;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.EncoderDecoder;
@@ -84,7 +85,7 @@ public final class TrainedModel implements AutoCloseable {
             } else {
                 // A LoRA run's checkpoint holds the adapter; the weights under it are its base's.
                 state.base().verify();
-                WeightLoader.loadWeights(state.base().weights(), model.namedParameters(), manager, VocabularyRows.IDENTITY);
+                WeightLoader.loadWeights(state.base().weights(HfFolder::open), model.namedParameters(), manager, VocabularyRows.IDENTITY);
                 lora = LoraSetup.attach(run.finetune().lora(), model, manager);
                 WeightLoader.loadWeights(checkpoint, lora.parameters(), manager);
                 say.accept("LoRA adapter over " + state.base().path());

@@ -34,9 +34,9 @@ class Gpt2ExportTest {
 
     @Test
     void exportThenImportGivesBitIdenticalLogitsAndTheHubsBytes() throws Exception {
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
         List<String> said = new ArrayList<>();
-        Gpt2Export.run(dir.resolve("run"), dir.resolve("hf"), said::add);
+        HfExport.run(dir.resolve("run"), dir.resolve("hf"), said::add);
         assertTrue(said.get(0).contains("no tokenizer files are written"), said.toString());
         assertFalse(Files.exists(dir.resolve("hf/tokenizer.json")));
 
@@ -70,17 +70,17 @@ class Gpt2ExportTest {
         assertEquals(50256, config.get("eos_token_id").asInt());
         assertTrue(config.get("n_inner").isNull());
 
-        Gpt2Import.run(dir.resolve("hf"), dir.resolve("again"), List.of());
+        HfImport.run(dir.resolve("hf"), dir.resolve("again"), List.of());
         int[] ids = Gpt2Fixture.ints(Gpt2Fixture.expected().get("ids"));
         Gpt2Fixture.assertSameLogits(Gpt2Fixture.logits(dir.resolve("run"), ids), Gpt2Fixture.logits(dir.resolve("again"), ids));
     }
 
     @Test
     void anExistingFolderIsNotOverwritten() throws Exception {
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
         Files.createDirectories(dir.resolve("hf"));
         Files.writeString(dir.resolve("hf/config.json"), "{}");
-        ConfigException e = assertThrows(ConfigException.class, () -> Gpt2Export.run(dir.resolve("run"), dir.resolve("hf"), s -> {}));
+        ConfigException e = assertThrows(ConfigException.class, () -> HfExport.run(dir.resolve("run"), dir.resolve("hf"), s -> {}));
         assertTrue(e.getMessage().contains("already has config.json"), e.getMessage());
     }
 
@@ -119,7 +119,7 @@ class Gpt2ExportTest {
                 output: {dir: %s}
                 """.formatted(write("text.txt", "hello world, hello tlab. ".repeat(40)), dir), "inline", dir, "chars", List.of());
         new dev.tlab.train.Trainer(run, null, false).fit();
-        ConfigException e = assertThrows(ConfigException.class, () -> Gpt2Export.run(dir.resolve("chars"), dir.resolve("hf"), s -> {}));
+        ConfigException e = assertThrows(ConfigException.class, () -> HfExport.run(dir.resolve("chars"), dir.resolve("hf"), s -> {}));
         assertTrue(e.getMessage().contains("data.tokenizer is char"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("hf")));
     }
