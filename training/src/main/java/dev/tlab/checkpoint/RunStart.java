@@ -40,6 +40,8 @@ public final class RunStart {
     private final List<String> skipped;
     /** Weights from elsewhere than the checkpoint's own file (a Hugging Face folder), or null. */
     private final TensorSource foreign;
+    /** A LoRA adapter to start from (tlab finetune --adapter), by tlab name, or null. */
+    private TensorSource adapter;
     /** Reads a LoRA run's base that is a model folder. */
     private Function<Path, TensorSource> folders = dir -> {
         throw new ConfigException("the LoRA base " + dir + " is a model folder, which this command cannot read");
@@ -94,6 +96,18 @@ public final class RunStart {
      */
     public static RunStart finetune(Path source, CheckpointState state, TensorSource weights) {
         return new RunStart(source, state, weights);
+    }
+
+    /**
+     * Starts a LoRA fine-tune's adapter from {@code weights} (a peft adapter read for this base)
+     * instead of A random and B zero.
+     */
+    public RunStart withAdapter(TensorSource weights) {
+        if (mode != Mode.FINETUNE) {
+            throw new IllegalStateException("an adapter starts a fine-tune");
+        }
+        this.adapter = weights;
+        return this;
     }
 
     public boolean isScratch() {
@@ -236,6 +250,13 @@ public final class RunStart {
             WeightLoader.loadWeights(foreign != null ? foreign : TensorSource.of(SafeTensors.map(
                     checkpoint.resolve(CheckpointDirectory.MODEL_FILE))), base, manager, rows);
             baseModel = lora ? BaseModel.of(checkpoint, state.config()) : null;
+        }
+        if (adapter != null) {
+            if (!lora) {
+                throw new ConfigException("--adapter needs finetune.method lora");
+            }
+            WeightLoader.loadWeights(adapter, parameters, manager, VocabularyRows.IDENTITY);
+            say.accept("adapter from " + adapter.describe());
         }
         AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()
                 ? readMoments(trainable, rows, manager, say) : AdamW.State.FRESH;

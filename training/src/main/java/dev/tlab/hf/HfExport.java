@@ -64,8 +64,22 @@ public final class HfExport {
 
     /** {@link #run} with shards of at most {@code shardBytes} (a tensor larger than that gets a shard of its own). */
     public static void run(Path path, Path out, long shardBytes, Consumer<String> say) {
+        run(path, out, shardBytes, null, say);
+    }
+
+    /**
+     * {@link #run(Path, Path, long, Consumer)} writing {@code merged} in place of the checkpoint's
+     * own weights: a LoRA run's base with its adapter merged in (see {@code tlab export --merge}).
+     *
+     * @param merged the weights by tlab name, or null for the checkpoint's file
+     */
+    public static void run(Path path, Path out, long shardBytes, TensorSource merged, Consumer<String> say) {
         Path checkpoint = CheckpointDirectory.find(path);
         CheckpointState state = CheckpointDirectory.readState(checkpoint);
+        if (state.base() != null && merged == null) {
+            throw new ConfigException("--format hf: " + checkpoint + " holds a LoRA adapter over " + state.base().path()
+                    + "; export the adapter with --format peft, or the base with the adapter merged in with --format hf --merge");
+        }
         RunConfig run = ConfigLoader.fromTree(state.config(), checkpoint.resolve(CheckpointDirectory.STATE_FILE).toString(),
                 List.of());
         ModelConfig model = run.model().forVocabulary(state.tokenizer().vocabSize());
@@ -76,27 +90,29 @@ public final class HfExport {
                 throw new ConfigException(out + " already has " + existing + "; export into a new or empty folder");
             }
         }
-        SafeTensors.Mapped weights = SafeTensors.map(checkpoint.resolve(CheckpointDirectory.MODEL_FILE));
+        TensorSource weights = merged != null ? merged
+                : TensorSource.of(SafeTensors.map(checkpoint.resolve(CheckpointDirectory.MODEL_FILE)));
+        var shapes = weights.shapes();
         List<HfTensor> layout = family.tensors();
         List<String> problems = new ArrayList<>();
         for (HfTensor t : layout) {
-            var entry = weights.entries().get(t.tlab());
-            if (entry == null) {
+            var shape = shapes.get(t.tlab());
+            if (shape == null) {
                 problems.add("'" + t.tlab() + "' is missing");
-            } else if (!Arrays.equals(entry.shape(), t.tlabShape())) {
-                problems.add("'" + t.tlab() + "' is " + Arrays.toString(entry.shape()) + ", expected "
+            } else if (!Arrays.equals(shape.getShape(), t.tlabShape())) {
+                problems.add("'" + t.tlab() + "' is " + Arrays.toString(shape.getShape()) + ", expected "
                         + Arrays.toString(t.tlabShape()));
             }
         }
         if (!problems.isEmpty()) {
-            throw new ConfigException(weights.file() + " does not fit its config: " + String.join("; ", problems));
+            throw new ConfigException(weights.describe() + " does not fit its config: " + String.join("; ", problems));
         }
         Tokenizer tokenizer = Tokenizers.load(kind, state.tokenizer().vocabSize(), state.tokenizer().fingerprint(),
                 state.vocabulary(), checkpoint);
         List<String> written = new ArrayList<>();
         try {
             Files.createDirectories(out);
-            written.addAll(writeWeights(out, family, TensorSource.of(weights), shardBytes));
+            written.addAll(writeWeights(out, family, weights, shardBytes));
             written.addAll(writeTokenizer(checkpoint, kind, tokenizer, out));
             String config = family instanceof Gpt2Config gpt2 ? gpt2.json(model.dropout(), tokenizer.documentSeparator())
                     : ((LlamaFamily) family).json(beginOfText(tokenizer), endOfText(tokenizer));
@@ -105,7 +121,8 @@ public final class HfExport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out, e);
         }
-        say.accept("exported " + checkpoint + " (step " + state.step() + ") as " + family.family() + " to " + out + ": "
+        say.accept("exported " + checkpoint + " (step " + state.step() + ")" + (merged != null ? " with its LoRA adapter merged in" : "")
+                + " as " + family.family() + " to " + out + ": "
                 + String.join(", ", written) + (kind.equals("gpt2")
                 ? "; the tokenizer is GPT-2's own (data.tokenizer gpt2), so no tokenizer files are written:"
                         + " load it with GPT2TokenizerFast.from_pretrained(\"openai-community/gpt2\")" : ""));
@@ -115,7 +132,7 @@ public final class HfExport {
      * The family that expresses the model: GPT-2 for learned positions, the Llama family for RoPE,
      * each refusing by key what it cannot express.
      */
-    static HfModel family(ModelConfig model, com.fasterxml.jackson.databind.JsonNode modelTree, String tokenizerKind,
+    public static HfModel family(ModelConfig model, com.fasterxml.jackson.databind.JsonNode modelTree, String tokenizerKind,
             int vocabSize) {
         if (model.positional() != PositionalKind.ROPE) {
             return Gpt2Config.of(model, tokenizerKind);
