@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# tlab's peft export, checked by peft itself: LoRA-tunes the tiny llama-tied fixture for a few steps
+# (targets q, v, o, down), exports the adapter with `tlab export --format peft`, and has
+# PeftModel.from_pretrained(base, OUT) compute logits that peft_lora.py compares with tlab's.
+#   scripts/peft-fixture/check-export.sh /path/to/venv/bin/python
+set -euo pipefail
+PY=${1:-python3}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BASE=$ROOT/training/src/test/resources/hf-models/llama-tied
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$ROOT"
+cat > "$WORK/lora.yaml" <<YAML
+model: {layers: 2, heads: 4, d_model: 32, d_ff: 64, ffn: swiglu, norm: rmsnorm, positional: rope, rope_base: 100000.0,
+        context: 128, bias: false, tie_embeddings: true, norm_eps: 1.0e-5}
+data: {path: $ROOT/examples/data/tinyshakespeare/input.txt, tokenizer: hf, tokenizer_file: $BASE/tokenizer.json,
+       cache: $WORK/cache}
+train: {steps: 20, batch_size: 4, lr: 0.02, warmup: 2, eval_every: 20, eval_batches: 2, device: cpu}
+finetune: {method: lora, lora: {rank: 4, alpha: 8, targets: [q, v, o, down]}}
+sample: {tokens: 0}
+output: {dir: $WORK/runs}
+YAML
+./tlab finetune "$WORK/lora.yaml" --from "$BASE" -q
+./tlab export "$WORK/runs/lora" --format peft "$WORK/peft"
+java -cp "examples/target/tlab.jar:examples/target/lib/*" scripts/peft-fixture/TlabLogits.java "$WORK/runs/lora" \
+    training/src/test/resources/peft/all/expected.json "$WORK/tlab-logits.json"
+"$PY" scripts/peft-fixture/peft_lora.py check "$WORK/peft" "$WORK/tlab-logits.json"
