@@ -200,4 +200,53 @@ class PeftTest {
         var e = assertThrows(ConfigException.class, () -> dev.tlab.hf.HfExport.run(runDir, dir.resolve("plain"), line -> {}));
         assertTrue(e.getMessage().contains("holds a LoRA adapter over"), e.getMessage());
     }
+
+    /**
+     * GPT-2 fuses q, k and v into c_attn as tlab does: the three adapters leave as one module whose A stacks
+     * theirs and whose B is block-diagonal, rank and alpha scaled together, and read back with the same logits.
+     */
+    @Test
+    void gpt2sFusedAttentionLeavesAsOneModuleAndReadsBack() throws IOException {
+        Path gpt2 = Path.of("src/test/resources/gpt2-hf");
+        HfFolder folder = HfFolder.open(gpt2);
+        List<String> overrides = new ArrayList<>(List.of("data.path=" + Path.of("../examples/data/tinyshakespeare/input.txt")
+                        .toAbsolutePath().normalize(), "data.cache=" + dir.resolve("cache"), "train.device=cpu",
+                "train.batch_size=2", "train.grad_accum=1", "train.steps=2", "train.warmup=0", "train.lr=0.05",
+                "train.eval_every=2", "train.eval_batches=1", "sample.tokens=0", "checkpoint.every=0",
+                "metrics.tensorboard=false", "finetune.method=lora", "finetune.lora.rank=2", "finetune.lora.alpha=4",
+                "finetune.lora.targets=[q, k, v]"));
+        Path runDir = new Trainer(HfImport.runConfig(folder, dir.resolve("gpt2-lora"), overrides), null, false)
+                .from(HfImport.finetuneFrom(gpt2)).fit().runDir();
+        long[] ids = {464, 2068, 7586, 21831, 18045, 625, 262, 16931};
+        float[] tuned;
+        try (TrainedModel trained = TrainedModel.load(runDir, Device.cpu());
+                NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            tuned = logits(trained.decoder(), ids, manager);
+        }
+        Path out = dir.resolve("gpt2-peft");
+        LoraExport.peft(runDir, out, line -> {});
+        JsonNode config = JSON.readTree(out.resolve(PeftLayout.CONFIG).toFile());
+        assertTrue(config.get("fan_in_fan_out").asBoolean(), "Conv1D");
+        assertEquals("[\"attn.c_attn\"]", config.get("target_modules").toString());
+        assertEquals(6, config.get("rank_pattern").get("attn.c_attn").asInt());
+        assertEquals(12, config.get("alpha_pattern").get("attn.c_attn").asInt());
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> tensors = SafeTensors.read(out.resolve(PeftLayout.WEIGHTS), manager);
+            assertEquals(new Shape(6, 16), tensors.get("base_model.model.transformer.h.0.attn.c_attn.lora_A.weight").getShape());
+            NDArray b = tensors.get("base_model.model.transformer.h.0.attn.c_attn.lora_B.weight");
+            assertEquals(new Shape(48, 6), b.getShape());
+            // Block-diagonal: q's rows use only the first two columns.
+            assertEquals(0f, b.get("0:16, 2:").abs().sum().getFloat());
+            assertTrue(b.get("0:16, 0:2").abs().sum().getFloat() > 0);
+            ModelConfig model = HfImport.runConfig(folder, null, List.of()).model().forVocabulary(50257);
+            PeftAdapter adapter = PeftImport.read(out, folder.config(), model);
+            assertEquals(6, adapter.spec().rank());
+            assertEquals(12.0, adapter.spec().alpha());
+            DecoderLM decoder = DecoderLM.create(model, manager);
+            WeightLoader.loadWeights(folder, decoder.namedParameters(), manager, VocabularyRows.IDENTITY);
+            Lora lora = Lora.attach(decoder, adapter.spec(), manager);
+            WeightLoader.loadWeights(adapter.weights(), lora.parameters(), manager, VocabularyRows.IDENTITY);
+            assertClose(tuned, logits(decoder, ids, manager), 1e-5, "gpt2 round trip");
+        }
+    }
 }
