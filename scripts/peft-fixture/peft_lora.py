@@ -1,7 +1,7 @@
 """LoRA adapters made by Hugging Face peft over a tiny random Llama, for tlab's peft import and export tests.
 
     /path/to/venv/bin/python scripts/peft-fixture/peft_lora.py                 # writes the fixtures
-    /path/to/venv/bin/python scripts/peft-fixture/peft_lora.py check OUT LOGITS  # checks an adapter tlab exported
+    /path/to/venv/bin/python scripts/peft-fixture/peft_lora.py check OUT LOGITS [BASE]  # checks an adapter tlab exported
 
 The base is training/src/test/resources/hf-models/llama-tied (made by scripts/hf-fixture/hf_models.py).
 Each fixture folder (training/src/test/resources/peft/NAME) holds what peft's save_pretrained writes,
@@ -12,7 +12,7 @@ drawn with std 0.2), so every adapter moves the logits.
   all    r 4, alpha 8, every projection (q_proj k_proj v_proj o_proj gate_proj up_proj down_proj)
   qv     r 2, alpha 5, q_proj and v_proj only
 
-`check` loads the base with PeftModel.from_pretrained(base, OUT) and compares its logits for the ids
+`check` loads the base (llama-tied, or the Hugging Face folder BASE) with PeftModel.from_pretrained(base, OUT) and compares its logits for the ids
 in LOGITS (a JSON file tlab wrote: {"ids": [...], "logits": [[...], ...]}) with tlab's; it prints the
 largest difference and exits 1 beyond 1e-4.
 """
@@ -36,8 +36,8 @@ ADAPTERS = {
 }
 
 
-def base_model():
-    return AutoModelForCausalLM.from_pretrained(BASE, dtype=torch.float32).eval()
+def base_model(folder=BASE):
+    return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
 
 
 def ids():
@@ -75,13 +75,14 @@ def make(name, settings, seed):
     print(f"{name}: {sorted(p.name for p in folder.iterdir())}, logits moved by up to {moved:.3f}")
 
 
-def check(out, tlab_logits):
+def check(out, tlab_logits, base=BASE):
     want = json.loads(pathlib.Path(tlab_logits).read_text())
-    model = PeftModel.from_pretrained(base_model(), out).eval()
+    model = PeftModel.from_pretrained(base_model(base), out).eval()
     got = logits(model, want["ids"])
     diff = (got - torch.tensor(want["logits"])).abs().max().item()
     config = json.loads((pathlib.Path(out) / "adapter_config.json").read_text())
-    print(f"PeftModel.from_pretrained(llama-tied, {out}): r {config['r']}, alpha {config['lora_alpha']},"
+    print(f"PeftModel.from_pretrained({pathlib.Path(base).name}, {out}): r {config['r']}, alpha {config['lora_alpha']},"
+          f" rank_pattern {config['rank_pattern']}, fan_in_fan_out {config['fan_in_fan_out']},"
           f" targets {sorted(config['target_modules'])}; logits for {len(want['ids'])} tokens differ from tlab's"
           f" by at most {diff:.2e}")
     sys.exit(0 if diff <= 1e-4 else 1)
@@ -89,7 +90,7 @@ def check(out, tlab_logits):
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "check":
-        check(sys.argv[2], sys.argv[3])
+        check(sys.argv[2], sys.argv[3], *sys.argv[4:5])
     else:
         for i, (name, settings) in enumerate(ADAPTERS.items()):
             make(name, settings, 20 + i)
