@@ -17,9 +17,15 @@ import java.util.Locale;
  * <pre>
  *   java -Xmx2g -cp "examples/target/tlab.jar:examples/target/lib/*" scripts/LoraBench.java CONFIG BASE full|lora STEPS [KEY=VALUE...]
  * </pre>
+ * {@code base} as the method writes BASE: the config's model, freshly initialized, as a step-0
+ * checkpoint (a base for timing; what it knows does not matter).
  */
 public class LoraBench {
     public static void main(String[] args) {
+        if (args[2].equals("base")) {
+            writeBase(args);
+            return;
+        }
         int steps = Integer.parseInt(args[3]);
         List<String> sets = new ArrayList<>(List.of("finetune.method=" + args[2], "train.steps=" + steps,
                 "train.eval_every=" + (steps + 1), "train.eval_batches=1", "checkpoint.every=0", "sample.tokens=0",
@@ -51,5 +57,24 @@ public class LoraBench {
                 args[2], tokens, perStep, MemoryEstimate.bytes(peak - baseline), MemoryEstimate.bytes(baseline),
                 MemoryEstimate.bytes(estimate.totalBytes()));
         System.out.println("  " + estimate.describe());
+    }
+
+    private static void writeBase(String[] args) {
+        List<String> sets = new ArrayList<>(List.of(args).subList(4, args.length));
+        RunConfig run = ConfigLoader.load(Path.of(args[0]), sets);
+        var tokenizer = dev.tlab.tokenize.Gpt2Tokenizer.get();
+        var model = run.model().forVocabulary(tokenizer.vocabSize());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            var decoder = dev.tlab.models.DecoderLM.create(model, manager);
+            java.util.Map<String, ai.djl.ndarray.NDArray> weights = new java.util.LinkedHashMap<>();
+            decoder.namedParameters().forEach((name, p) -> weights.put(name, p.getArray()));
+            var state = new dev.tlab.checkpoint.CheckpointState(dev.tlab.checkpoint.CheckpointState.FORMAT_VERSION, 0, 0, 0,
+                    run.train().seed(), dev.tlab.train.StepSeeds.DESCRIPTION, Double.NaN, Double.NaN, 0, 0, 0, null, null,
+                    dev.tlab.checkpoint.CheckpointState.TokenizerInfo.of(tokenizer), run.tree(), dev.tlab.checkpoint.Versions.tlab(),
+                    dev.tlab.checkpoint.Versions.djl(), null, null, null);
+            Path written = dev.tlab.checkpoint.CheckpointDirectory.write(Path.of(args[1]), "step-000000", weights,
+                    java.util.Map.of(), state, tokenizer);
+            System.out.printf(Locale.ROOT, "base: %,d parameters in %s%n", model.parameterCount(), written);
+        }
     }
 }

@@ -71,9 +71,9 @@ public final class LoraSetup {
         long adapter = lora.parameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
         long frozen = base.values().stream().mapToLong(p -> p.getArray().size()).sum();
         LoraSpec spec = lora.spec();
-        return String.format(Locale.ROOT, "lora: rank %d, alpha %s, dropout %s on %s: %,d adapter parameters train"
-                        + " (%.2f%% of the base's %,d, frozen in %s)", spec.rank(), spec.alpha(), spec.dropout(),
-                String.join(", ", lora.adapters().keySet().stream().map(k -> k.replaceFirst("^h\\.\\d+\\.", "")).distinct()
-                        .toList()), adapter, 100.0 * adapter / frozen, frozen, finetune.basePrecision());
+        return String.format(Locale.ROOT, "lora: rank %d, alpha %s, dropout %s, targets %s on %d projections: %,d adapter"
+                        + " parameters train (%.2f%% of the base's %,d, frozen in %s)", spec.rank(), spec.alpha(), spec.dropout(),
+                String.join(", ", spec.targets()), lora.adapters().size(), adapter, 100.0 * adapter / frozen, frozen,
+                finetune.basePrecision());
     }
 }
