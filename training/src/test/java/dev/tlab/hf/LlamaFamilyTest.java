@@ -152,8 +152,8 @@ class LlamaFamilyTest {
             assertArrayEquals(Files.readAllBytes(fixture("llama-gqa").resolve(file)), Files.readAllBytes(dir.resolve("hf").resolve(file)), file);
         }
         HfImport.run(dir.resolve("hf"), dir.resolve("again"), List.of());
-        assertArrayEquals(Files.readAllBytes(dir.resolve("run/checkpoints/step-000000/model.safetensors")),
-                Files.readAllBytes(dir.resolve("again/checkpoints/step-000000/model.safetensors")));
+        assertSameTensors(dir.resolve("run/checkpoints/step-000000/model.safetensors"),
+                dir.resolve("again/checkpoints/step-000000/model.safetensors"));
     }
 
     static Stream<Arguments> families() {
@@ -170,8 +170,8 @@ class LlamaFamilyTest {
         assertEquals(modelType, config.get("model_type").asText());
         assertEquals(architecture, config.get("architectures").get(0).asText());
         HfImport.run(dir.resolve("hf"), dir.resolve("again"), List.of());
-        assertArrayEquals(Files.readAllBytes(dir.resolve("run/checkpoints/step-000000/model.safetensors")),
-                Files.readAllBytes(dir.resolve("again/checkpoints/step-000000/model.safetensors")));
+        assertSameTensors(dir.resolve("run/checkpoints/step-000000/model.safetensors"),
+                dir.resolve("again/checkpoints/step-000000/model.safetensors"));
     }
 
     @Test
@@ -187,8 +187,8 @@ class LlamaFamilyTest {
         }
         assertTrue(shards > 2, shards + " shards");
         HfImport.run(dir.resolve("hf"), dir.resolve("again"), List.of());
-        assertArrayEquals(Files.readAllBytes(dir.resolve("run/checkpoints/step-000000/model.safetensors")),
-                Files.readAllBytes(dir.resolve("again/checkpoints/step-000000/model.safetensors")));
+        assertSameTensors(dir.resolve("run/checkpoints/step-000000/model.safetensors"),
+                dir.resolve("again/checkpoints/step-000000/model.safetensors"));
     }
 
     @Test
@@ -245,6 +245,31 @@ class LlamaFamilyTest {
         assertMatchesTransformers(dir.resolve("run"), expected("mistral"));
     }
 
+    @Test
+    void aFolderFineTunesInPlaceOnAShorterContextAndExportsWhatItLearned() throws Exception {
+        // The import's resolved config is the base of a fine-tune config, as the docs show.
+        HfImport.run(fixture("llama-tied"), dir.resolve("run"), List.of());
+        Path text = Files.writeString(dir.resolve("text.txt"), "ROMEO: Good morrow, cousin. JULIET: Good night. ".repeat(60));
+        var config = ConfigLoader.parse("""
+                extends: run/config.resolved.yaml
+                model: {context: 16}
+                train: {steps: 4, batch_size: 2, eval_every: 2, eval_batches: 1, warmup: 0, lr: 1.0e-3, device: cpu}
+                sample: {tokens: 0}
+                data: {path: %s}
+                output: {dir: %s}
+                """.formatted(text, dir), "inline", dir, "tuned", List.of());
+        var start = HfImport.finetuneFrom(fixture("llama-tied"));
+        Path tuned = new dev.tlab.train.Trainer(config, null, false).from(start).fit().runDir();
+        var state = CheckpointDirectory.readState(CheckpointDirectory.find(tuned));
+        assertEquals(4, state.step());
+        assertTrue(state.parent().contains("llama-tied"), state.parent());
+        assertTrue(Files.exists(CheckpointDirectory.find(tuned).resolve("generation_config.json")), "companions carried on");
+        HfExport.run(tuned, dir.resolve("hf"), s -> {});
+        HfImport.run(dir.resolve("hf"), dir.resolve("again"), List.of());
+        assertSameTensors(CheckpointDirectory.find(tuned).resolve("model.safetensors"),
+                dir.resolve("again/checkpoints/step-000000/model.safetensors"));
+    }
+
     /** Logits to 1e-4 and the greedy continuation through the sampler, prompt encoded with its BOS. */
     static void assertMatchesTransformers(Path run, JsonNode expected) {
         int[] ids = Gpt2Fixture.ints(expected.get("ids"));
@@ -277,6 +302,23 @@ class LlamaFamilyTest {
             WeightLoader.loadWeights(checkpoint, lm.namedParameters(), manager);
             return new Sampler(lm, new ParameterStore(manager, false), manager, tokenizer)
                     .generate(new SampleConfig(prompt, tokens, 0, 0), 1);
+        }
+    }
+
+    /** The same tensor names, dtypes, shapes and bytes (the header's step may differ). */
+    static void assertSameTensors(Path a, Path b) throws IOException {
+        var left = SafeTensors.map(a);
+        var right = SafeTensors.map(b);
+        assertEquals(left.entries().keySet(), right.entries().keySet());
+        byte[] x = Files.readAllBytes(a);
+        byte[] y = Files.readAllBytes(b);
+        for (var e : left.entries().values()) {
+            var f = right.entries().get(e.name());
+            assertEquals(e.dtype(), f.dtype(), e.name());
+            assertArrayEquals(e.shape(), f.shape(), e.name());
+            assertArrayEquals(Arrays.copyOfRange(x, (int) (left.header().dataStart() + e.begin()), (int) (left.header().dataStart() + e.end())),
+                    Arrays.copyOfRange(y, (int) (right.header().dataStart() + f.begin()), (int) (right.header().dataStart() + f.end())),
+                    e.name() + " bit for bit");
         }
     }
 
