@@ -6,10 +6,15 @@ import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
+import java.util.Map;
 
 /**
- * The shape of a Transformer. Validated on construction, so a bad value or an invalid combination
- * is reported by its config keys before any native memory is touched.
+ * The shape of a Transformer: the {@code model} section of a config, one component per key
+ * ({@link ModelKeys}: {@code dModel} is {@code model.d_model}; defaults in {@code defaults.yaml}),
+ * plus the type ({@code data.task} decides it) and the vocabulary size (the tokenizer's; 0 until
+ * {@link #forVocabulary}). Validated on construction, so a bad value or an invalid combination is
+ * reported by its config keys before any native memory is touched. Made by {@link ModelKeys#bind}
+ * or a {@link Builder}, never by a long argument list.
  *
  * @param type decoder, encoder or encoder_decoder
  * @param vocabSize tokens in the vocabulary, taken from the tokenizer (0 until it is known)
@@ -127,7 +132,8 @@ public record ModelConfig(
         return (int) Math.min(width, Integer.MAX_VALUE);
     }
 
-    public int headDim() {
+    /** Width of one attention head. */
+    public int headSize() {
         return dModel / heads;
     }
 
@@ -190,89 +196,64 @@ public record ModelConfig(
         return 6.0 * (parameters() - stacks * positionTable) + 12.0 * depth * dModel * context;
     }
 
+    /** This model with a vocabulary of {@code vocabSize} tokens, as the tokenizer decides it. */
+    public ModelConfig forVocabulary(int vocabSize) {
+        if (vocabSize < 1) {
+            throw new IllegalArgumentException("vocabulary size must be >= 1, got " + vocabSize);
+        }
+        return toBuilder().vocabSize(vocabSize).build();
+    }
+
+    /** The model of {@code defaults.yaml} (the baby Shakespeare GPT), to change key by key. */
     public static Builder builder() {
-        return new Builder();
+        return ModelKeys.defaults().toBuilder();
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.type = type;
-        b.vocabSize = vocabSize;
-        b.layers = layers;
-        b.encoderLayers = encoderLayers;
-        b.heads = heads;
-        b.dModel = dModel;
-        b.dFf = dFf;
-        b.ffn = ffn;
-        b.gelu = gelu;
-        b.context = context;
-        b.dropout = dropout;
-        b.normPlacement = normPlacement;
-        b.norm = norm;
-        b.normEps = normEps;
-        b.positional = positional;
-        b.ropeBase = ropeBase;
-        b.ropeFraction = ropeFraction;
-        b.relativeBuckets = relativeBuckets;
-        b.relativeMaxDistance = relativeMaxDistance;
-        b.tieEmbeddings = tieEmbeddings;
-        b.bias = bias;
-        b.attention = attention;
-        return b;
+        return new Builder(ModelKeys.values(this));
     }
 
-    /** Starts from the defaults of {@code defaults.yaml}, the baby Shakespeare GPT. */
+    /** Sets components by name; {@link #build} runs the record's checks. */
     public static final class Builder {
-        private ModelType type = ModelType.DECODER;
-        private int vocabSize;
-        private int layers = 4;
-        private int encoderLayers;
-        private int heads = 4;
-        private int dModel = 128;
-        private int dFf;
-        private FfnKind ffn = FfnKind.GELU;
-        private Gelu gelu = Gelu.ERF;
-        private int context = 64;
-        private double dropout;
-        private NormPlacement normPlacement = NormPlacement.PRE;
-        private NormType norm = NormType.LAYERNORM;
-        private double normEps = 1e-5;
-        private PositionalKind positional = PositionalKind.LEARNED;
-        private double ropeBase = 10000;
-        private double ropeFraction = 1.0;
-        private int relativeBuckets = 32;
-        private int relativeMaxDistance = 128;
-        private boolean tieEmbeddings = true;
-        private boolean bias = true;
-        private AttentionKernel attention = AttentionKernel.AUTO;
+        private final Map<String, Object> values;
 
-        public Builder type(ModelType v) { type = v; return this; }
-        public Builder vocabSize(int v) { vocabSize = v; return this; }
-        public Builder layers(int v) { layers = v; return this; }
-        public Builder encoderLayers(int v) { encoderLayers = v; return this; }
-        public Builder heads(int v) { heads = v; return this; }
-        public Builder dModel(int v) { dModel = v; return this; }
-        public Builder dFf(int v) { dFf = v; return this; }
-        public Builder ffn(FfnKind v) { ffn = v; return this; }
-        public Builder gelu(Gelu v) { gelu = v; return this; }
-        public Builder context(int v) { context = v; return this; }
-        public Builder dropout(double v) { dropout = v; return this; }
-        public Builder normPlacement(NormPlacement v) { normPlacement = v; return this; }
-        public Builder norm(NormType v) { norm = v; return this; }
-        public Builder normEps(double v) { normEps = v; return this; }
-        public Builder positional(PositionalKind v) { positional = v; return this; }
-        public Builder ropeBase(double v) { ropeBase = v; return this; }
-        public Builder ropeFraction(double v) { ropeFraction = v; return this; }
-        public Builder relativeBuckets(int v) { relativeBuckets = v; return this; }
-        public Builder relativeMaxDistance(int v) { relativeMaxDistance = v; return this; }
-        public Builder tieEmbeddings(boolean v) { tieEmbeddings = v; return this; }
-        public Builder bias(boolean v) { bias = v; return this; }
-        public Builder attention(AttentionKernel v) { attention = v; return this; }
+        private Builder(Map<String, Object> values) {
+            this.values = values;
+        }
+
+        private Builder set(String component, Object value) {
+            if (!values.containsKey(component)) {
+                throw new IllegalStateException("ModelConfig has no component " + component);
+            }
+            values.put(component, value);
+            return this;
+        }
+
+        public Builder type(ModelType v) { return set("type", v); }
+        public Builder vocabSize(int v) { return set("vocabSize", v); }
+        public Builder layers(int v) { return set("layers", v); }
+        public Builder encoderLayers(int v) { return set("encoderLayers", v); }
+        public Builder heads(int v) { return set("heads", v); }
+        public Builder dModel(int v) { return set("dModel", v); }
+        public Builder dFf(int v) { return set("dFf", v); }
+        public Builder ffn(FfnKind v) { return set("ffn", v); }
+        public Builder gelu(Gelu v) { return set("gelu", v); }
+        public Builder context(int v) { return set("context", v); }
+        public Builder dropout(double v) { return set("dropout", v); }
+        public Builder normPlacement(NormPlacement v) { return set("normPlacement", v); }
+        public Builder norm(NormType v) { return set("norm", v); }
+        public Builder normEps(double v) { return set("normEps", v); }
+        public Builder positional(PositionalKind v) { return set("positional", v); }
+        public Builder ropeBase(double v) { return set("ropeBase", v); }
+        public Builder ropeFraction(double v) { return set("ropeFraction", v); }
+        public Builder relativeBuckets(int v) { return set("relativeBuckets", v); }
+        public Builder relativeMaxDistance(int v) { return set("relativeMaxDistance", v); }
+        public Builder tieEmbeddings(boolean v) { return set("tieEmbeddings", v); }
+        public Builder bias(boolean v) { return set("bias", v); }
+        public Builder attention(AttentionKernel v) { return set("attention", v); }
 
         public ModelConfig build() {
-            return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, gelu, context,
-                    dropout, normPlacement, norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets,
-                    relativeMaxDistance, tieEmbeddings, bias, attention);
+            return ModelKeys.construct(values);
         }
     }
 }

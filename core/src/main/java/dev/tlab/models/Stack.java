@@ -52,7 +52,7 @@ final class Stack {
             case SINUSOIDAL -> new SinusoidalPositions(c.context(), c.dModel());
             case RELATIVE -> new RelativeBias(c.heads(), c.context(), c.relativeBuckets(), c.relativeMaxDistance(), causal);
             case ALIBI -> new Alibi(c.heads(), c.context(), causal);
-            case ROPE -> new Rotary(c.context(), c.headDim(), c.ropeFraction(), c.ropeBase());
+            case ROPE -> new Rotary(c.context(), c.headSize(), c.ropeFraction(), c.ropeBase());
             case NONE -> PositionalScheme.NONE;
         };
     }

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Hugging Face GPT-2's {@code config.json}: the settings of its one architecture (pre-LN
@@ -35,6 +36,18 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
     /** Hugging Face activation names and the GELU each one is. */
     private static final Map<String, Gelu> ACTIVATIONS = Map.of(
             "gelu_new", Gelu.TANH, "gelu_pytorch_tanh", Gelu.TANH, "gelu_fast", Gelu.TANH, "gelu", Gelu.ERF);
+    /**
+     * Model keys {@link #of} lets through: those {@code config.json} carries, and those that only act
+     * together with a setting GPT-2 lacks (refused by that setting's key) or do not touch the
+     * weights. Every other key has a GPT-2 value and any other value of it is refused by name;
+     * {@code Gpt2ExportTest} checks that for every key.
+     */
+    static final Set<String> LET_THROUGH = Set.of(
+            "layers", "heads", "d_model", "d_ff", "gelu", "context", "dropout", "norm_eps", // carried
+            "encoder_layers", // only with data.task of an encoder_decoder
+            "rope_base", "rope_fraction", // only with positional rope
+            "relative_buckets", "relative_max_distance", // only with positional relative
+            "attention"); // how scores are computed, not what
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**

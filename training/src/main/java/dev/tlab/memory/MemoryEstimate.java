@@ -6,6 +6,7 @@ import dev.tlab.models.ModelConfig;
 import dev.tlab.models.ModelType;
 import dev.tlab.positional.PositionalKind;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The native memory one training step needs, worked out from the config alone so that a config too
@@ -48,6 +49,15 @@ public record MemoryEstimate(double parameters, double weightBytes, double optim
      * rounding and DJL's bookkeeping. Measured on 300 and 3,000 layers of d_model 16.
      */
     static final double BYTES_PER_BLOCK = 500_000;
+
+    /**
+     * Model keys that do not change the estimate: they change neither the parameters nor the
+     * tensors a step keeps. Any other key must change it for some value ({@code MemoryEstimateTest}
+     * checks every key), so a new key is either counted or named here.
+     */
+    static final Set<String> NO_EFFECT = Set.of(
+            "gelu", "norm_eps", "rope_base", "rope_fraction", "relative_max_distance",
+            "attention"); // sdpa keeps fewer score tensors; estimated as math, the larger
 
     /** One training step of {@code train}'s micro-batch at its precision, optimizer state included. */
     public static MemoryEstimate of(ModelConfig model, TrainConfig train) {

@@ -2,7 +2,6 @@ package dev.tlab.train;
 
 import ai.djl.ndarray.NDManager;
 import dev.tlab.config.DataConfig;
-import dev.tlab.config.ModelSettings;
 import dev.tlab.config.RunConfig;
 import dev.tlab.data.Corpus;
 import dev.tlab.data.LmSplits;
@@ -39,7 +38,7 @@ public final class Tasks {
     public static Task create(RunConfig run, NDManager manager, Tokenizer base, PrepareListener preparing) {
         var data = run.data();
         var train = run.train();
-        ModelSettings model = run.model();
+        ModelConfig model = run.model();
         if (data.prepared()) {
             // The vocabulary is known before the data: a config too large is refused before minutes of preparing.
             ModelConfig planned = fitting(run, base != null ? base.vocabSize() : preparedVocabulary(data), manager);

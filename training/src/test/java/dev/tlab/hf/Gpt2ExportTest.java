@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tlab.checkpoint.SafeTensors;
+import dev.tlab.config.ModelKeyVariants;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.models.ModelKeys;
 import dev.tlab.models.ModelType;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
@@ -106,6 +108,35 @@ class Gpt2ExportTest {
         ModelConfig model = change.apply(ModelConfig.builder().vocabSize(50257).layers(2).heads(2).dModel(16).context(32)).build();
         ConfigException e = assertThrows(ConfigException.class, () -> Gpt2Config.of(model, tokenizer));
         assertTrue(e.getMessage().contains(named), e.getMessage());
+    }
+
+    /**
+     * Every model key is either let through (carried, or acting only with a setting GPT-2 lacks) or
+     * has a value, valid for tlab, that export refuses by the key's name: a key added later fails
+     * here until export knows it.
+     */
+    @Test
+    void everyModelKeyIsCarriedOrRefusedByName() {
+        for (String key : ModelKeys.keys()) {
+            if (Gpt2Config.LET_THROUGH.contains(key)) {
+                continue;
+            }
+            List<String> refusals = new ArrayList<>();
+            for (String value : ModelKeyVariants.values(key)) {
+                var run = ModelKeyVariants.tryLoad(List.of(), key, value);
+                if (run == null) {
+                    continue;
+                }
+                try {
+                    Gpt2Config.of(run.model().forVocabulary(50257), "gpt2");
+                } catch (ConfigException e) {
+                    assertTrue(e.getMessage().contains("model." + key), key + "=" + value + ": " + e.getMessage());
+                    refusals.add(value);
+                }
+            }
+            assertFalse(refusals.isEmpty(), "model." + key + ": no value is refused by GPT-2 export, and it is not in "
+                    + "Gpt2Config.LET_THROUGH; export does not know this key");
+        }
     }
 
     @Test
