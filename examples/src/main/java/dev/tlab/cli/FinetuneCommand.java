@@ -56,7 +56,11 @@ final class FinetuneCommand implements Callable<Integer> {
             all.add("finetune.resume_optimizer=true");
         }
         RunConfig run = ConfigLoader.load(config, all);
-        RunStart start = HfImport.finetuneFrom(from);
+        RunStart start = HfImport.finetuneFrom(from, line -> {
+            if (!quiet) {
+                spec.commandLine().getErr().println(line);
+            }
+        });
         Trainer trainer = new Trainer(run, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start);
         try (SignalWatch signals = SignalWatch.install(run.train().checkpointSignal())) {
             trainer.stopOn(signals.request()).fit();

@@ -239,6 +239,34 @@ class LlamaFamilyTest {
     }
 
     @Test
+    void paddedVocabularyRowsBeyondTheTokenizerAreLeftOut() throws Exception {
+        // As Qwen's files are: vocab_size above the tokenizer's ids, the extra rows never reached.
+        Path hf = copy("llama-tied", dir.resolve("hf"), c -> c.put("vocab_size", 320));
+        var original = SafeTensors.map(fixture("llama-tied").resolve("model.safetensors"));
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            var padded = new java.util.LinkedHashMap<String, ai.djl.ndarray.NDArray>();
+            for (String name : original.entries().keySet()) {
+                var array = original.read(name, manager);
+                padded.put(name, name.equals("model.embed_tokens.weight")
+                        ? array.concat(manager.ones(new ai.djl.ndarray.types.Shape(20, 32), array.getDataType()), 0) : array);
+            }
+            try (var out = Files.newOutputStream(hf.resolve("model.safetensors"))) {
+                SafeTensors.write(out, padded, java.util.Map.of("format", "pt"));
+            }
+        }
+        List<String> said = new ArrayList<>();
+        HfImport.run(hf, dir.resolve("run"), List.of(), said::add);
+        assertTrue(said.get(0).contains("last 20 rows"), said.toString());
+        assertMatchesTransformers(dir.resolve("run"), expected("llama-tied"));
+    }
+
+    @Test
+    void theExportKnowsEveryModelKey() {
+        assertEquals(List.of(), dev.tlab.models.ModelKeys.keys().stream().filter(k -> !LlamaFamily.KNOWN_KEYS.contains(k)).toList(),
+                "keys the Llama-family export neither writes nor requires a value of");
+    }
+
+    @Test
     void aMistralWindowAtLeastTheContextImports() throws Exception {
         Path hf = copy("mistral", dir.resolve("hf"), c -> c.put("sliding_window", 128));
         HfImport.run(hf, dir.resolve("run"), List.of());
