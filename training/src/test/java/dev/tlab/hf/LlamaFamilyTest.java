@@ -261,6 +261,19 @@ class LlamaFamilyTest {
     }
 
     @Test
+    void theShippedFineTuneConfigExtendsTheImportsResolvedConfig() throws Exception {
+        // configs/hf/finetune-llama-shakespeare.yaml beside a runs/smollm2 made by the import, as the docs lay them out.
+        Path configs = Files.createDirectories(dir.resolve("configs/hf"));
+        Path config = Files.copy(Path.of("../configs/hf/finetune-llama-shakespeare.yaml"), configs.resolve("ft.yaml"));
+        HfImport.run(fixture("llama-tied"), dir.resolve("runs/smollm2"), List.of());
+        var run = ConfigLoader.load(config, List.of());
+        var imported = ConfigLoader.load(dir.resolve("runs/smollm2/config.resolved.yaml"), List.of());
+        assertEquals(imported.model().toBuilder().context(512).build(), run.model());
+        assertEquals("hf", run.data().tokenizer());
+        assertEquals(imported.data().tokenizerFile(), run.data().tokenizerFile());
+    }
+
+    @Test
     void theExportKnowsEveryModelKey() {
         assertEquals(List.of(), dev.tlab.models.ModelKeys.keys().stream().filter(k -> !LlamaFamily.KNOWN_KEYS.contains(k)).toList(),
                 "keys the Llama-family export neither writes nor requires a value of");
