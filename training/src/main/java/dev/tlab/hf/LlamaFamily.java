@@ -92,7 +92,7 @@ public record LlamaFamily(Kind kind, int layers, int heads, int kvHeads, int hea
         if (heads > 0 && kvHeads > 0 && heads % kvHeads != 0) {
             problems.add("num_key_value_heads " + kvHeads + " does not divide num_attention_heads " + heads);
         }
-        if (!root.has("head_dim") && heads > 0 && d % heads != 0) {
+        if ((root.path("head_dim").isMissingNode() || root.path("head_dim").isNull()) && heads > 0 && d % heads != 0) {
             problems.add("hidden_size " + d + " is not divisible by num_attention_heads " + heads + " and head_dim is not given");
         }
         String act = root.path("hidden_act").asText("silu");
