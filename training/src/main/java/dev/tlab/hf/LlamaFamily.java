@@ -341,7 +341,13 @@ public record LlamaFamily(Kind kind, int layers, int heads, int kvHeads, int hea
         List<String> bias = new ArrayList<>();
         if (biasNode.isArray()) {
             biasNode.forEach(b -> bias.add(b.asText().toLowerCase(Locale.ROOT)));
-        } else if (biasNode.asBoolean(false)) {
+        } else if (biasNode.isTextual() && !biasNode.asText().matches("(?i)true|false")) {
+            for (String part : biasNode.asText().replaceAll("[\\[\\] ]", "").split(",")) {
+                if (!part.isEmpty()) {
+                    bias.add(part.toLowerCase(Locale.ROOT));
+                }
+            }
+        } else if (biasNode.asBoolean(false) || biasNode.asText().equalsIgnoreCase("true")) {
             bias.addAll(List.of("qkv", "out", "mlp"));
         }
         boolean qkNorm = model.path("qk_norm").asBoolean(false);
