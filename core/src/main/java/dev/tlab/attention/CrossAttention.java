@@ -17,7 +17,7 @@ import dev.tlab.layers.Dense;
  */
 public class CrossAttention extends AbstractBlock {
 
-    private final int heads;
+    private final HeadLayout heads;
     private final double dropout;
     private final AttentionKernel kernel;
     private final Dense q;
@@ -28,15 +28,14 @@ public class CrossAttention extends AbstractBlock {
      * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
      * @param kernel how the attention itself is computed
      */
-    public CrossAttention(long dModel, int heads, double dropout, boolean bias, double projInitStd,
+    public CrossAttention(long dModel, HeadLayout heads, double dropout, boolean bias, double projInitStd,
             AttentionKernel kernel) {
-        Attention.headDim(dModel, heads);
         this.heads = heads;
         this.dropout = dropout;
         this.kernel = kernel;
-        q = addChildBlock("q", new Dense(dModel, dModel, 0.02, bias));
-        kv = addChildBlock("kv", new Dense(dModel, 2 * dModel, 0.02, bias));
-        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
+        q = addChildBlock("q", new Dense(dModel, heads.queryWidth(), 0.02, bias));
+        kv = addChildBlock("kv", new Dense(dModel, 2 * heads.keyValueWidth(), 0.02, bias));
+        proj = addChildBlock("proj", new Dense(heads.queryWidth(), dModel, projInitStd, bias));
     }
 
     /**
@@ -47,16 +46,17 @@ public class CrossAttention extends AbstractBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray memory, NDArray keyMask, KvCache cache,
             boolean training) {
-        NDArray queries = Attention.heads(q.forward(ps, x), heads);
+        NDArray queries = Attention.heads(q.forward(ps, x), heads.heads());
         NDArray[] stored = cache == null ? null : cache.get(this);
         if (stored == null) {
             NDList parts = kv.forward(ps, memory).split(2, 2);
-            stored = new NDArray[] {Attention.heads(parts.get(0), heads), Attention.heads(parts.get(1), heads)};
+            stored = new NDArray[] {Attention.heads(parts.get(0), heads.kvHeads()), Attention.heads(parts.get(1), heads.kvHeads())};
             if (cache != null) {
                 cache.put(this, stored[0], stored[1]);
             }
         }
-        return proj.forward(ps, Attention.mix(kernel, queries, stored[0], stored[1], null, null, keyMask, dropout, training));
+        return proj.forward(ps, Attention.mix(kernel, queries, Attention.shared(stored[0], heads),
+                Attention.shared(stored[1], heads), null, null, keyMask, dropout, training));
     }
 
     /** Inputs: {@code x} and the memory. */

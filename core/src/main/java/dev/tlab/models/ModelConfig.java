@@ -1,6 +1,7 @@
 package dev.tlab.models;
 
 import dev.tlab.attention.AttentionKernel;
+import dev.tlab.attention.HeadLayout;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
@@ -20,7 +21,8 @@ import java.util.Map;
  * @param vocabSize tokens in the vocabulary, taken from the tokenizer (0 until it is known)
  * @param layers Transformer blocks (the decoder's, for encoder_decoder)
  * @param encoderLayers encoder blocks of an encoder_decoder; 0 means {@code layers}
- * @param heads attention heads per block
+ * @param heads attention (query) heads per block
+ * @param kvHeads key/value heads, each shared by {@code heads / kvHeads} query heads; 0 means {@code heads}
  * @param dModel residual stream width
  * @param dFf feed-forward hidden width; 0 means 4 d (gelu) or 8d/3 rounded up to 8 (swiglu)
  * @param ffn feed-forward activation
@@ -45,6 +47,7 @@ public record ModelConfig(
         int layers,
         int encoderLayers,
         int heads,
+        int kvHeads,
         int dModel,
         int dFf,
         FfnKind ffn,
@@ -76,6 +79,10 @@ public record ModelConfig(
         positive("model.heads", heads);
         positive("model.d_model", dModel);
         positive("model.context", context);
+        if (kvHeads < 0 || kvHeads > 0 && heads % kvHeads != 0) {
+            throw new IllegalArgumentException("model.kv_heads (" + kvHeads + ") must divide model.heads (" + heads
+                    + "); 0 = one per head, 1 = multi-query");
+        }
         if (vocabSize < 0) {
             throw new IllegalArgumentException("vocabulary size must be >= 0, got " + vocabSize);
         }
@@ -132,6 +139,16 @@ public record ModelConfig(
         return (int) Math.min(width, Integer.MAX_VALUE);
     }
 
+    /** Key/value heads, resolving the 0 default. */
+    public int keyValueHeads() {
+        return kvHeads > 0 ? kvHeads : heads;
+    }
+
+    /** Query heads, key/value heads and the width of each, as attention takes them. */
+    public HeadLayout headLayout() {
+        return new HeadLayout(heads, keyValueHeads(), headSize());
+    }
+
     /** Width of one attention head. */
     public int headSize() {
         return dModel / heads;
@@ -167,7 +184,9 @@ public record ModelConfig(
         double b = bias ? 1 : 0;
         double normParams = norm.parametersPerFeature(bias) * d;
         double branchNorms = normPlacement.normsPerBranch() * normParams;
-        double attention = 4 * d * d + 4 * d * b;
+        double q = (double) heads * headSize();
+        double kv = 2.0 * keyValueHeads() * headSize();
+        double attention = d * (q + kv) + q * d + (q + kv) * b + d * b;
         double ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
         double block = attention + ffnParams + 2 * branchNorms;
         if (crossAttention) {
@@ -234,6 +253,7 @@ public record ModelConfig(
         public Builder layers(int v) { return set("layers", v); }
         public Builder encoderLayers(int v) { return set("encoderLayers", v); }
         public Builder heads(int v) { return set("heads", v); }
+        public Builder kvHeads(int v) { return set("kvHeads", v); }
         public Builder dModel(int v) { return set("dModel", v); }
         public Builder dFf(int v) { return set("dFf", v); }
         public Builder ffn(FfnKind v) { return set("ffn", v); }

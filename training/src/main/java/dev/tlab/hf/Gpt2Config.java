@@ -135,6 +135,9 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         if (model.type() != ModelType.DECODER) {
             problems.add("data.task trains an " + model.type() + " (GPT-2 is a decoder: data.task lm)");
         }
+        if (model.keyValueHeads() != model.heads()) {
+            problems.add("model.kv_heads is " + model.kvHeads() + " (GPT-2 has a key/value head per query head: 0)");
+        }
         if (model.positional() != PositionalKind.LEARNED) {
             problems.add("model.positional is " + model.positional() + " (GPT-2 has learned positions)");
         }
