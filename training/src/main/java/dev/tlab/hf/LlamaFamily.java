@@ -297,8 +297,9 @@ public record LlamaFamily(Kind kind, int layers, int heads, int kvHeads, int hea
         }
         model.put("tie_embeddings", tied);
         List<String> bias = biasParts();
-        if (bias.isEmpty()) {
-            model.put("bias", false);
+        if (bias.isEmpty() || bias.size() == 3) {
+            // Every linear layer or none: RMSNorm has no bias either way.
+            model.put("bias", !bias.isEmpty());
         } else {
             ArrayNode list = model.putArray("bias");
             bias.forEach(list::add);

@@ -320,6 +320,62 @@ class LlamaFamilyTest {
                 dir.resolve("again/checkpoints/step-000000/model.safetensors"));
     }
 
+    @Test
+    void aModelTrainedFromScratchWithRopeSwigluRmsnormExportsAsLlama() throws Exception {
+        // bias defaults to true: q/k/v with output biases (attention_bias) and MLP biases (mlp_bias).
+        Path text = Files.writeString(dir.resolve("text.txt"), "ROMEO: Good morrow, cousin. JULIET: Good night. ".repeat(80));
+        var config = ConfigLoader.parse("""
+                model: {layers: 2, heads: 4, kv_heads: 2, d_model: 32, context: 16, ffn: swiglu, norm: rmsnorm,
+                        positional: rope, tie_embeddings: false}
+                train: {steps: 2, batch_size: 2, eval_every: 2, eval_batches: 1, warmup: 0, device: cpu}
+                sample: {tokens: 0}
+                data: {path: %s, tokenizer: bpe, vocab_size: 280}
+                output: {dir: %s}
+                """.formatted(text, dir), "inline", dir, "scratch", List.of());
+        Path run = new dev.tlab.train.Trainer(config, null, false).fit().runDir();
+        List<String> said = new ArrayList<>();
+        HfExport.run(run, dir.resolve("hf"), said::add);
+        assertTrue(said.get(0).contains("as Llama"), said.toString());
+        JsonNode exported = JSON.readTree(dir.resolve("hf/config.json").toFile());
+        assertEquals("llama", exported.get("model_type").asText());
+        assertTrue(exported.get("attention_bias").asBoolean() && exported.get("mlp_bias").asBoolean(), exported.toString());
+        assertEquals(2, exported.get("num_key_value_heads").asInt());
+        var names = SafeTensors.map(dir.resolve("hf/model.safetensors")).entries();
+        for (String name : List.of("model.layers.0.self_attn.q_proj.bias", "model.layers.0.self_attn.k_proj.bias",
+                "model.layers.1.self_attn.o_proj.bias", "model.layers.1.mlp.gate_proj.bias", "model.layers.1.mlp.down_proj.bias",
+                "lm_head.weight")) {
+            assertTrue(names.containsKey(name), name + " in " + names.keySet());
+        }
+        assertArrayEquals(new long[] {16}, names.get("model.layers.0.self_attn.k_proj.bias").shape());
+        HfImport.run(dir.resolve("hf"), dir.resolve("again"), List.of());
+        assertSameTensors(CheckpointDirectory.find(run).resolve("model.safetensors"),
+                dir.resolve("again/checkpoints/step-000000/model.safetensors"));
+    }
+
+    static Stream<Arguments> inexpressibleByAnyFamily() {
+        return Stream.of(Arguments.of("model.positional=alibi", "model.positional is alibi"),
+                Arguments.of("model.norm_placement=post", "model.norm_placement is post"),
+                Arguments.of("model.rope_fraction=0.5", "model.rope_fraction is 0.5"),
+                Arguments.of("model.ffn=gelu", "model.ffn is gelu"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("inexpressibleByAnyFamily")
+    void whatNoFamilyExpressesIsRefusedNamingTheKey(String change, String named) throws Exception {
+        Path text = Files.writeString(dir.resolve("text.txt"), "ROMEO: Good morrow, cousin. JULIET: Good night. ".repeat(80));
+        var config = ConfigLoader.parse("""
+                model: {layers: 1, heads: 2, d_model: 16, context: 16, ffn: swiglu, norm: rmsnorm, positional: rope}
+                train: {steps: 1, batch_size: 2, eval_every: 1, eval_batches: 1, warmup: 0, device: cpu}
+                sample: {tokens: 0}
+                data: {path: %s, tokenizer: bpe, vocab_size: 260}
+                output: {dir: %s}
+                """.formatted(text, dir), "inline", dir, "odd", List.of(change));
+        Path run = new dev.tlab.train.Trainer(config, null, false).fit().runDir();
+        ConfigException e = assertThrows(ConfigException.class, () -> HfExport.run(run, dir.resolve("hf"), s -> {}));
+        assertTrue(e.getMessage().contains(named), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("hf")), "nothing written");
+    }
+
     /** Logits to 1e-4 and the greedy continuation through the sampler, prompt encoded with its BOS. */
     static void assertMatchesTransformers(Path run, JsonNode expected) {
         int[] ids = Gpt2Fixture.ints(expected.get("ids"));
