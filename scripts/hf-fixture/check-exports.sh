@@ -13,7 +13,10 @@ trap 'rm -rf "$work"' EXIT
 ./tlab --version >/dev/null 2>&1 || true
 echo "# tlab import hf FIXTURE, tlab export --format hf, then transformers $("$python" -c 'import transformers; print(transformers.__version__)') loads the export"
 for name in "${names[@]}"; do
-    ./tlab import hf "training/src/test/resources/hf-models/$name" --out "$work/$name-run" >/dev/null 2>&1
+    if ! said=$(./tlab import hf "training/src/test/resources/hf-models/$name" --out "$work/$name-run" 2>&1); then
+        echo "$name: not imported: ${said##*$'\n'}"
+        continue
+    fi
     said=$(./tlab export "$work/$name-run" --format hf "$work/$name-hf" 2>&1)
     echo "${said##*as } " | sed 's/ to .*//' | { read -r family; printf '%s -> %s: ' "$name" "$family"; }
     "$python" scripts/hf-fixture/hf_models.py check "$work/$name-hf" "$name" 2>/dev/null | tail -1 | sed "s|$work/||"
