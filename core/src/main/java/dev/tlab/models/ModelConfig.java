@@ -23,6 +23,7 @@ import java.util.Map;
  * @param encoderLayers encoder blocks of an encoder_decoder; 0 means {@code layers}
  * @param heads attention (query) heads per block
  * @param kvHeads key/value heads, each shared by {@code heads / kvHeads} query heads; 0 means {@code heads}
+ * @param headDim width of one attention head; 0 means {@code dModel / heads}
  * @param dModel residual stream width
  * @param dFf feed-forward hidden width; 0 means 4 d (gelu) or 8d/3 rounded up to 8 (swiglu)
  * @param ffn feed-forward activation
@@ -48,6 +49,7 @@ public record ModelConfig(
         int encoderLayers,
         int heads,
         int kvHeads,
+        int headDim,
         int dModel,
         int dFf,
         FfnKind ffn,
@@ -89,10 +91,13 @@ public record ModelConfig(
         if (encoderLayers < 0) {
             throw new IllegalArgumentException("model.encoder_layers must be >= 0 (0 = model.layers), got " + encoderLayers);
         }
-        if (dModel % heads != 0) {
+        if (headDim < 0) {
+            throw new IllegalArgumentException("model.head_dim must be >= 0 (0 = d_model / heads), got " + headDim);
+        }
+        if (headDim == 0 && dModel % heads != 0) {
             throw new IllegalArgumentException(
                     "model.d_model (" + dModel + ") must be divisible by model.heads (" + heads
-                            + "); try d_model = " + (dModel / heads + 1) * heads);
+                            + "); try d_model = " + (dModel / heads + 1) * heads + ", or set model.head_dim");
         }
         if (dFf < 0) {
             throw new IllegalArgumentException("model.d_ff must be >= 0 (0 = the ffn's default width), got " + dFf);
@@ -106,11 +111,14 @@ public record ModelConfig(
                         "model.rope_fraction must be in (0, 1] and model.rope_base > 1, got "
                                 + ropeFraction + " and " + ropeBase);
             }
-            double rotary = dModel / heads * ropeFraction;
+            // The fields are not set yet in a compact constructor: headSize() by hand.
+            int headSize = headDim > 0 ? headDim : dModel / heads;
+            double rotary = headSize * ropeFraction;
             if (rotary != Math.rint(rotary) || rotary < 2 || ((long) rotary) % 2 != 0) {
                 throw new IllegalArgumentException(
-                        "model.positional = rope rotates dimension pairs, so model.d_model / model.heads ("
-                                + dModel / heads + ") x model.rope_fraction (" + ropeFraction
+                        "model.positional = rope rotates dimension pairs, so "
+                                + (headDim > 0 ? "model.head_dim (" : "model.d_model / model.heads (") + headSize
+                                + ") x model.rope_fraction (" + ropeFraction
                                 + ") must be an even whole number, got " + rotary);
             }
         }
@@ -151,7 +159,7 @@ public record ModelConfig(
 
     /** Width of one attention head. */
     public int headSize() {
-        return dModel / heads;
+        return headDim > 0 ? headDim : dModel / heads;
     }
 
     /** Encoder depth of an encoder_decoder. */
@@ -254,6 +262,7 @@ public record ModelConfig(
         public Builder encoderLayers(int v) { return set("encoderLayers", v); }
         public Builder heads(int v) { return set("heads", v); }
         public Builder kvHeads(int v) { return set("kvHeads", v); }
+        public Builder headDim(int v) { return set("headDim", v); }
         public Builder dModel(int v) { return set("dModel", v); }
         public Builder dFf(int v) { return set("dFf", v); }
         public Builder ffn(FfnKind v) { return set("ffn", v); }

@@ -39,6 +39,8 @@ class ModernPartsTest {
         for (PositionalKind positional : List.of(PositionalKind.ROPE, PositionalKind.LEARNED, PositionalKind.ALIBI)) {
             all.add(llama().positional(positional).kvHeads(1).build());
             all.add(llama().positional(positional).kvHeads(2).build());
+            all.add(llama().positional(positional).kvHeads(2).headDim(8).build());
+            all.add(llama().positional(positional).headDim(2).build());
         }
         return all.stream();
     }

@@ -118,6 +118,9 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         if (model.keyValueHeads() != model.heads()) {
             problems.add("model.kv_heads is " + model.kvHeads() + " (GPT-2 has a key/value head per query head: 0)");
         }
+        if ((long) model.headSize() * model.heads() != model.dModel()) {
+            problems.add("model.head_dim is " + model.headDim() + " (GPT-2's heads split model.d_model: 0)");
+        }
         if (model.positional() != PositionalKind.LEARNED) {
             problems.add("model.positional is " + model.positional() + " (GPT-2 has learned positions)");
         }

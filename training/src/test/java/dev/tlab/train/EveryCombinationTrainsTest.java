@@ -72,6 +72,7 @@ class EveryCombinationTrainsTest {
         Map<String, UnaryOperator<ModelConfig.Builder>> parts = new LinkedHashMap<>();
         parts.put("multi-query", b -> b.kvHeads(1));
         parts.put("grouped-query", b -> b.kvHeads(2));
+        parts.put("wide heads", b -> b.headDim(16).kvHeads(2));
         for (var part : parts.entrySet()) {
             all.add(Arguments.of("llama " + part.getKey(), part.getValue().apply(ModelConfig.builder().norm(NormType.RMSNORM)
                     .positional(PositionalKind.ROPE).ffn(FfnKind.SWIGLU).tieEmbeddings(false))));
