@@ -2,6 +2,7 @@ package dev.tlab.models;
 
 import dev.tlab.attention.AttentionKernel;
 import dev.tlab.attention.HeadLayout;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
@@ -39,7 +40,7 @@ import java.util.Map;
  * @param relativeBuckets T5 relative-bias buckets
  * @param relativeMaxDistance distance beyond which T5 buckets stop growing
  * @param tieEmbeddings whether the LM head reuses the token embedding matrix
- * @param bias whether linear layers and LayerNorms carry a bias
+ * @param bias which parts carry a bias: q/k/v, attention output, feed-forward, LayerNorm
  * @param attention how attention is computed (speed and memory only, not the weights)
  */
 public record ModelConfig(
@@ -65,11 +66,11 @@ public record ModelConfig(
         int relativeBuckets,
         int relativeMaxDistance,
         boolean tieEmbeddings,
-        boolean bias,
+        Biases bias,
         AttentionKernel attention) {
 
     public ModelConfig {
-        if (type == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
+        if (type == null || bias == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
                 || attention == null) {
             throw new IllegalArgumentException("model.type, model.ffn, model.gelu, model.norm_placement, model.norm, "
                     + "model.positional and model.attention must be set");
@@ -189,12 +190,12 @@ public record ModelConfig(
     private double stackParameters(int depth, boolean crossAttention) {
         double d = dModel;
         double f = ffHidden();
-        double b = bias ? 1 : 0;
-        double normParams = norm.parametersPerFeature(bias) * d;
+        double normParams = norm.parametersPerFeature(bias.norm()) * d;
         double branchNorms = normPlacement.normsPerBranch() * normParams;
         double q = (double) heads * headSize();
         double kv = 2.0 * keyValueHeads() * headSize();
-        double attention = d * (q + kv) + q * d + (q + kv) * b + d * b;
+        double attention = d * (q + kv) + q * d + (bias.qkv() ? q + kv : 0) + (bias.out() ? d : 0);
+        double b = bias.mlp() ? 1 : 0;
         double ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
         double block = attention + ffnParams + 2 * branchNorms;
         if (crossAttention) {
@@ -278,7 +279,8 @@ public record ModelConfig(
         public Builder relativeBuckets(int v) { return set("relativeBuckets", v); }
         public Builder relativeMaxDistance(int v) { return set("relativeMaxDistance", v); }
         public Builder tieEmbeddings(boolean v) { return set("tieEmbeddings", v); }
-        public Builder bias(boolean v) { return set("bias", v); }
+        public Builder bias(boolean v) { return set("bias", Biases.of(v)); }
+        public Builder bias(Biases v) { return set("bias", v); }
         public Builder attention(AttentionKernel v) { return set("attention", v); }
 
         public ModelConfig build() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.models.ModelConfig;
@@ -136,8 +137,8 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         if (!model.tieEmbeddings()) {
             problems.add("model.tie_embeddings is false (GPT-2 ties its head to wte)");
         }
-        if (!model.bias()) {
-            problems.add("model.bias is false (GPT-2 has biases)");
+        if (!model.bias().equals(Biases.ALL)) {
+            problems.add("model.bias is " + model.bias() + " (GPT-2 has biases everywhere: true)");
         }
         if (tokenizerKind.equals("char")) {
             problems.add("data.tokenizer is char (a character vocabulary has no tokenizer file a GPT-2 folder could carry;"
