@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.Dense;
 
 /**
@@ -28,14 +29,14 @@ public class CrossAttention extends AbstractBlock {
      * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
      * @param kernel how the attention itself is computed
      */
-    public CrossAttention(long dModel, HeadLayout heads, double dropout, boolean bias, double projInitStd,
+    public CrossAttention(long dModel, HeadLayout heads, double dropout, Biases bias, double projInitStd,
             AttentionKernel kernel) {
         this.heads = heads;
         this.dropout = dropout;
         this.kernel = kernel;
-        q = addChildBlock("q", new Dense(dModel, heads.queryWidth(), 0.02, bias));
-        kv = addChildBlock("kv", new Dense(dModel, 2 * heads.keyValueWidth(), 0.02, bias));
-        proj = addChildBlock("proj", new Dense(heads.queryWidth(), dModel, projInitStd, bias));
+        q = addChildBlock("q", new Dense(dModel, heads.queryWidth(), 0.02, bias.qkv()));
+        kv = addChildBlock("kv", new Dense(dModel, 2 * heads.keyValueWidth(), 0.02, bias.qkv()));
+        proj = addChildBlock("proj", new Dense(heads.queryWidth(), dModel, projInitStd, bias.out()));
     }
 
     /**

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.Dense;
 import dev.tlab.layers.TableCache;
 import dev.tlab.positional.PositionalScheme;
@@ -37,15 +38,15 @@ public class SelfAttention extends AbstractBlock {
      * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
      * @param kernel how the attention itself is computed
      */
-    public SelfAttention(long dModel, HeadLayout heads, boolean causal, double dropout, boolean bias,
+    public SelfAttention(long dModel, HeadLayout heads, boolean causal, double dropout, Biases bias,
             PositionalScheme positional, double projInitStd, AttentionKernel kernel) {
         this.heads = heads;
         this.causal = causal;
         this.dropout = dropout;
         this.kernel = kernel;
         this.positional = positional;
-        qkv = addChildBlock("qkv", new Dense(dModel, heads.queryWidth() + 2 * heads.keyValueWidth(), 0.02, bias));
-        proj = addChildBlock("proj", new Dense(heads.queryWidth(), dModel, projInitStd, bias));
+        qkv = addChildBlock("qkv", new Dense(dModel, heads.queryWidth() + 2 * heads.keyValueWidth(), 0.02, bias.qkv()));
+        proj = addChildBlock("proj", new Dense(heads.queryWidth(), dModel, projInitStd, bias.out()));
     }
 
     /** Over {@code x [B, T, C]}, no cache, no padding. */

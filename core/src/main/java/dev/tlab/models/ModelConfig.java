@@ -2,6 +2,7 @@ package dev.tlab.models;
 
 import dev.tlab.attention.AttentionKernel;
 import dev.tlab.attention.HeadLayout;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
@@ -23,6 +24,7 @@ import java.util.Map;
  * @param encoderLayers encoder blocks of an encoder_decoder; 0 means {@code layers}
  * @param heads attention (query) heads per block
  * @param kvHeads key/value heads, each shared by {@code heads / kvHeads} query heads; 0 means {@code heads}
+ * @param headDim width of one attention head; 0 means {@code dModel / heads}
  * @param dModel residual stream width
  * @param dFf feed-forward hidden width; 0 means 4 d (gelu) or 8d/3 rounded up to 8 (swiglu)
  * @param ffn feed-forward activation
@@ -38,7 +40,7 @@ import java.util.Map;
  * @param relativeBuckets T5 relative-bias buckets
  * @param relativeMaxDistance distance beyond which T5 buckets stop growing
  * @param tieEmbeddings whether the LM head reuses the token embedding matrix
- * @param bias whether linear layers and LayerNorms carry a bias
+ * @param bias which parts carry a bias: q/k/v, attention output, feed-forward, LayerNorm
  * @param attention how attention is computed (speed and memory only, not the weights)
  */
 public record ModelConfig(
@@ -48,6 +50,7 @@ public record ModelConfig(
         int encoderLayers,
         int heads,
         int kvHeads,
+        int headDim,
         int dModel,
         int dFf,
         FfnKind ffn,
@@ -63,11 +66,11 @@ public record ModelConfig(
         int relativeBuckets,
         int relativeMaxDistance,
         boolean tieEmbeddings,
-        boolean bias,
+        Biases bias,
         AttentionKernel attention) {
 
     public ModelConfig {
-        if (type == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
+        if (type == null || bias == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
                 || attention == null) {
             throw new IllegalArgumentException("model.type, model.ffn, model.gelu, model.norm_placement, model.norm, "
                     + "model.positional and model.attention must be set");
@@ -89,10 +92,13 @@ public record ModelConfig(
         if (encoderLayers < 0) {
             throw new IllegalArgumentException("model.encoder_layers must be >= 0 (0 = model.layers), got " + encoderLayers);
         }
-        if (dModel % heads != 0) {
+        if (headDim < 0) {
+            throw new IllegalArgumentException("model.head_dim must be >= 0 (0 = d_model / heads), got " + headDim);
+        }
+        if (headDim == 0 && dModel % heads != 0) {
             throw new IllegalArgumentException(
                     "model.d_model (" + dModel + ") must be divisible by model.heads (" + heads
-                            + "); try d_model = " + (dModel / heads + 1) * heads);
+                            + "); try d_model = " + (dModel / heads + 1) * heads + ", or set model.head_dim");
         }
         if (dFf < 0) {
             throw new IllegalArgumentException("model.d_ff must be >= 0 (0 = the ffn's default width), got " + dFf);
@@ -106,11 +112,14 @@ public record ModelConfig(
                         "model.rope_fraction must be in (0, 1] and model.rope_base > 1, got "
                                 + ropeFraction + " and " + ropeBase);
             }
-            double rotary = dModel / heads * ropeFraction;
+            // The fields are not set yet in a compact constructor: headSize() by hand.
+            int headSize = headDim > 0 ? headDim : dModel / heads;
+            double rotary = headSize * ropeFraction;
             if (rotary != Math.rint(rotary) || rotary < 2 || ((long) rotary) % 2 != 0) {
                 throw new IllegalArgumentException(
-                        "model.positional = rope rotates dimension pairs, so model.d_model / model.heads ("
-                                + dModel / heads + ") x model.rope_fraction (" + ropeFraction
+                        "model.positional = rope rotates dimension pairs, so "
+                                + (headDim > 0 ? "model.head_dim (" : "model.d_model / model.heads (") + headSize
+                                + ") x model.rope_fraction (" + ropeFraction
                                 + ") must be an even whole number, got " + rotary);
             }
         }
@@ -151,7 +160,7 @@ public record ModelConfig(
 
     /** Width of one attention head. */
     public int headSize() {
-        return dModel / heads;
+        return headDim > 0 ? headDim : dModel / heads;
     }
 
     /** Encoder depth of an encoder_decoder. */
@@ -181,12 +190,12 @@ public record ModelConfig(
     private double stackParameters(int depth, boolean crossAttention) {
         double d = dModel;
         double f = ffHidden();
-        double b = bias ? 1 : 0;
-        double normParams = norm.parametersPerFeature(bias) * d;
+        double normParams = norm.parametersPerFeature(bias.norm()) * d;
         double branchNorms = normPlacement.normsPerBranch() * normParams;
         double q = (double) heads * headSize();
         double kv = 2.0 * keyValueHeads() * headSize();
-        double attention = d * (q + kv) + q * d + (q + kv) * b + d * b;
+        double attention = d * (q + kv) + q * d + (bias.qkv() ? q + kv : 0) + (bias.out() ? d : 0);
+        double b = bias.mlp() ? 1 : 0;
         double ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
         double block = attention + ffnParams + 2 * branchNorms;
         if (crossAttention) {
@@ -254,6 +263,7 @@ public record ModelConfig(
         public Builder encoderLayers(int v) { return set("encoderLayers", v); }
         public Builder heads(int v) { return set("heads", v); }
         public Builder kvHeads(int v) { return set("kvHeads", v); }
+        public Builder headDim(int v) { return set("headDim", v); }
         public Builder dModel(int v) { return set("dModel", v); }
         public Builder dFf(int v) { return set("dFf", v); }
         public Builder ffn(FfnKind v) { return set("ffn", v); }
@@ -269,7 +279,8 @@ public record ModelConfig(
         public Builder relativeBuckets(int v) { return set("relativeBuckets", v); }
         public Builder relativeMaxDistance(int v) { return set("relativeMaxDistance", v); }
         public Builder tieEmbeddings(boolean v) { return set("tieEmbeddings", v); }
-        public Builder bias(boolean v) { return set("bias", v); }
+        public Builder bias(boolean v) { return set("bias", Biases.of(v)); }
+        public Builder bias(Biases v) { return set("bias", v); }
         public Builder attention(AttentionKernel v) { return set("attention", v); }
 
         public ModelConfig build() {

@@ -47,7 +47,7 @@ public class TransformerBlock extends AbstractBlock {
             xattn = null;
             xattnBranch = null;
         }
-        mlp = new FeedForward(config.ffn(), config.gelu(), config.dModel(), config.ffHidden(), config.bias(), config.dropout(),
+        mlp = new FeedForward(config.ffn(), config.gelu(), config.dModel(), config.ffHidden(), config.bias().mlp(), config.dropout(),
                 projStd);
         mlpBranch = new ResidualBranch(config, "2", "mlp", mlp, SublayerKind.FFN, this::addChildBlock);
     }

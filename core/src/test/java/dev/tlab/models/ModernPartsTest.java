@@ -11,6 +11,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.tlab.attention.KvCache;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
@@ -39,6 +40,10 @@ class ModernPartsTest {
         for (PositionalKind positional : List.of(PositionalKind.ROPE, PositionalKind.LEARNED, PositionalKind.ALIBI)) {
             all.add(llama().positional(positional).kvHeads(1).build());
             all.add(llama().positional(positional).kvHeads(2).build());
+            all.add(llama().positional(positional).kvHeads(2).headDim(8).build());
+            all.add(llama().positional(positional).headDim(2).build());
+            all.add(llama().positional(positional).kvHeads(2).bias(new Biases(true, false, false, false)).build());
+            all.add(llama().positional(positional).norm(NormType.LAYERNORM).bias(new Biases(false, true, true, true)).build());
         }
         return all.stream();
     }

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import dev.tlab.data.BatchSampler;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.data.Corpus;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
@@ -72,6 +73,9 @@ class EveryCombinationTrainsTest {
         Map<String, UnaryOperator<ModelConfig.Builder>> parts = new LinkedHashMap<>();
         parts.put("multi-query", b -> b.kvHeads(1));
         parts.put("grouped-query", b -> b.kvHeads(2));
+        parts.put("wide heads", b -> b.headDim(16).kvHeads(2));
+        parts.put("q/k/v biases only", b -> b.bias(new Biases(true, false, false, false)));
+        parts.put("no biases", b -> b.bias(false));
         for (var part : parts.entrySet()) {
             all.add(Arguments.of("llama " + part.getKey(), part.getValue().apply(ModelConfig.builder().norm(NormType.RMSNORM)
                     .positional(PositionalKind.ROPE).ffn(FfnKind.SWIGLU).tieEmbeddings(false))));
