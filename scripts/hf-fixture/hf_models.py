@@ -19,6 +19,9 @@ every part moves the logits.
   llama-gqa-bf16     the llama-gqa weights in bfloat16 (expected: transformers reading them as float32)
   llama-gqa-sharded  the llama-gqa weights in shards with model.safetensors.index.json
 
+`shaped qwen2.5-0.5b OUT` writes a random folder of Qwen2.5-0.5B's shape (bfloat16, as the hub's)
+with a word-level tokenizer.json of its 151,665 ids, for measuring the import's memory.
+
 `check` loads an exported folder with AutoModelForCausalLM.from_pretrained and AutoTokenizer and
 compares its logits with the fixture's expected ones; it prints the largest difference and exits
 1 beyond 1e-4.
@@ -190,8 +193,27 @@ def check(folder, name):
     sys.exit(0 if diff <= 1e-4 and greedy == want["greedy"] else 1)
 
 
+def shaped(name, out):
+    """A random model of a real one's shape, with a tokenizer of its size (words t0, t1, ...)."""
+    shapes = {"qwen2.5-0.5b": (Qwen2Config(hidden_size=896, intermediate_size=4864, num_hidden_layers=24,
+                                           num_attention_heads=14, num_key_value_heads=2, vocab_size=151936,
+                                           max_position_embeddings=32768, tie_word_embeddings=True,
+                                           rope_parameters=dict(rope_type="default", rope_theta=1000000.0),
+                                           rms_norm_eps=1e-6, bos_token_id=None, eos_token_id=151643), 151665)}
+    config, tokens = shapes[name]
+    folder = pathlib.Path(out)
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+    model.save_pretrained(folder)
+    tok = Tokenizer(models.WordLevel({"t%d" % i: i for i in range(tokens)}, unk_token="t0"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.save(str(folder / "tokenizer.json"))
+    print(name, sum(p.numel() for p in model.parameters()), "parameters ->", folder)
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "shaped":
+        shaped(sys.argv[2], sys.argv[3])
     else:
         main()

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.Dense;
 import java.util.List;
 
@@ -18,7 +19,7 @@ import java.util.List;
  */
 public class CrossAttention extends AbstractBlock {
 
-    private final int heads;
+    private final HeadLayout heads;
     private final double dropout;
     private final AttentionKernel kernel;
     private final Dense q;
@@ -29,15 +30,16 @@ public class CrossAttention extends AbstractBlock {
      * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
      * @param kernel how the attention itself is computed
      */
-    public CrossAttention(long dModel, int heads, double dropout, boolean bias, double projInitStd,
+    public CrossAttention(long dModel, HeadLayout heads, double dropout, Biases bias, double projInitStd,
             AttentionKernel kernel) {
-        Attention.headDim(dModel, heads);
         this.heads = heads;
         this.dropout = dropout;
         this.kernel = kernel;
-        q = addChildBlock("q", new Dense(dModel, dModel, 0.02, bias).parts(List.of("q"), dModel));
-        kv = addChildBlock("kv", new Dense(dModel, 2 * dModel, 0.02, bias).parts(List.of("k", "v"), dModel, dModel));
-        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias).parts(List.of("o"), dModel));
+        long qw = heads.queryWidth();
+        long kvw = heads.keyValueWidth();
+        q = addChildBlock("q", new Dense(dModel, qw, 0.02, bias.qkv()).parts(List.of("q"), qw));
+        kv = addChildBlock("kv", new Dense(dModel, 2 * kvw, 0.02, bias.qkv()).parts(List.of("k", "v"), kvw, kvw));
+        proj = addChildBlock("proj", new Dense(qw, dModel, projInitStd, bias.out()).parts(List.of("o"), dModel));
     }
 
     /**
@@ -48,17 +50,17 @@ public class CrossAttention extends AbstractBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray memory, NDArray keyMask, KvCache cache,
             boolean training) {
-        NDArray queries = Attention.heads(q.forward(ps, x, training), heads);
+        NDArray queries = Attention.heads(q.forward(ps, x, training), heads.heads());
         NDArray[] stored = cache == null ? null : cache.get(this);
         if (stored == null) {
             NDList parts = kv.forward(ps, memory, training).split(2, 2);
-            stored = new NDArray[] {Attention.heads(parts.get(0), heads), Attention.heads(parts.get(1), heads)};
+            stored = new NDArray[] {Attention.heads(parts.get(0), heads.kvHeads()), Attention.heads(parts.get(1), heads.kvHeads())};
             if (cache != null) {
                 cache.put(this, stored[0], stored[1]);
             }
         }
-        return proj.forward(ps, Attention.mix(kernel, queries, stored[0], stored[1], null, null, keyMask, dropout, training),
-                training);
+        return proj.forward(ps, Attention.mix(kernel, queries, Attention.shared(stored[0], heads),
+                Attention.shared(stored[1], heads), null, null, keyMask, dropout, training), training);
     }
 
     /** Inputs: {@code x} and the memory. */

@@ -34,10 +34,10 @@ public record LoraSpec(int rank, double alpha, double dropout, List<String> targ
     public double parameters(ModelConfig model) {
         double d = model.dModel();
         double f = model.ffHidden();
-        double attention = 0;
-        for (String part : List.of("q", "k", "v", "o")) {
-            attention += targets(part) ? rank * (d + d) : 0;
-        }
+        double q = (double) model.heads() * model.headSize();
+        double kv = (double) model.keyValueHeads() * model.headSize();
+        double attention = (targets("q") ? rank * (d + q) : 0) + (targets("k") ? rank * (d + kv) : 0)
+                + (targets("v") ? rank * (d + kv) : 0) + (targets("o") ? rank * (q + d) : 0);
         double ffn = (targets("up") ? rank * (d + f) : 0) + (targets("down") ? rank * (f + d) : 0)
                 + (model.ffn() == FfnKind.SWIGLU && targets("gate") ? rank * (d + f) : 0);
         double decoder = model.layers() * (attention + ffn);

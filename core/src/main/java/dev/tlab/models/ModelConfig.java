@@ -1,6 +1,8 @@
 package dev.tlab.models;
 
 import dev.tlab.attention.AttentionKernel;
+import dev.tlab.attention.HeadLayout;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
@@ -20,7 +22,9 @@ import java.util.Map;
  * @param vocabSize tokens in the vocabulary, taken from the tokenizer (0 until it is known)
  * @param layers Transformer blocks (the decoder's, for encoder_decoder)
  * @param encoderLayers encoder blocks of an encoder_decoder; 0 means {@code layers}
- * @param heads attention heads per block
+ * @param heads attention (query) heads per block
+ * @param kvHeads key/value heads, each shared by {@code heads / kvHeads} query heads; 0 means {@code heads}
+ * @param headDim width of one attention head; 0 means {@code dModel / heads}
  * @param dModel residual stream width
  * @param dFf feed-forward hidden width; 0 means 4 d (gelu) or 8d/3 rounded up to 8 (swiglu)
  * @param ffn feed-forward activation
@@ -36,7 +40,7 @@ import java.util.Map;
  * @param relativeBuckets T5 relative-bias buckets
  * @param relativeMaxDistance distance beyond which T5 buckets stop growing
  * @param tieEmbeddings whether the LM head reuses the token embedding matrix
- * @param bias whether linear layers and LayerNorms carry a bias
+ * @param bias which parts carry a bias: q/k/v, attention output, feed-forward, LayerNorm
  * @param attention how attention is computed (speed and memory only, not the weights)
  */
 public record ModelConfig(
@@ -45,6 +49,8 @@ public record ModelConfig(
         int layers,
         int encoderLayers,
         int heads,
+        int kvHeads,
+        int headDim,
         int dModel,
         int dFf,
         FfnKind ffn,
@@ -60,11 +66,11 @@ public record ModelConfig(
         int relativeBuckets,
         int relativeMaxDistance,
         boolean tieEmbeddings,
-        boolean bias,
+        Biases bias,
         AttentionKernel attention) {
 
     public ModelConfig {
-        if (type == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
+        if (type == null || bias == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
                 || attention == null) {
             throw new IllegalArgumentException("model.type, model.ffn, model.gelu, model.norm_placement, model.norm, "
                     + "model.positional and model.attention must be set");
@@ -76,16 +82,23 @@ public record ModelConfig(
         positive("model.heads", heads);
         positive("model.d_model", dModel);
         positive("model.context", context);
+        if (kvHeads < 0 || kvHeads > 0 && heads % kvHeads != 0) {
+            throw new IllegalArgumentException("model.kv_heads (" + kvHeads + ") must divide model.heads (" + heads
+                    + "); 0 = one per head, 1 = multi-query");
+        }
         if (vocabSize < 0) {
             throw new IllegalArgumentException("vocabulary size must be >= 0, got " + vocabSize);
         }
         if (encoderLayers < 0) {
             throw new IllegalArgumentException("model.encoder_layers must be >= 0 (0 = model.layers), got " + encoderLayers);
         }
-        if (dModel % heads != 0) {
+        if (headDim < 0) {
+            throw new IllegalArgumentException("model.head_dim must be >= 0 (0 = d_model / heads), got " + headDim);
+        }
+        if (headDim == 0 && dModel % heads != 0) {
             throw new IllegalArgumentException(
                     "model.d_model (" + dModel + ") must be divisible by model.heads (" + heads
-                            + "); try d_model = " + (dModel / heads + 1) * heads);
+                            + "); try d_model = " + (dModel / heads + 1) * heads + ", or set model.head_dim");
         }
         if (dFf < 0) {
             throw new IllegalArgumentException("model.d_ff must be >= 0 (0 = the ffn's default width), got " + dFf);
@@ -99,11 +112,14 @@ public record ModelConfig(
                         "model.rope_fraction must be in (0, 1] and model.rope_base > 1, got "
                                 + ropeFraction + " and " + ropeBase);
             }
-            double rotary = dModel / heads * ropeFraction;
+            // The fields are not set yet in a compact constructor: headSize() by hand.
+            int headSize = headDim > 0 ? headDim : dModel / heads;
+            double rotary = headSize * ropeFraction;
             if (rotary != Math.rint(rotary) || rotary < 2 || ((long) rotary) % 2 != 0) {
                 throw new IllegalArgumentException(
-                        "model.positional = rope rotates dimension pairs, so model.d_model / model.heads ("
-                                + dModel / heads + ") x model.rope_fraction (" + ropeFraction
+                        "model.positional = rope rotates dimension pairs, so "
+                                + (headDim > 0 ? "model.head_dim (" : "model.d_model / model.heads (") + headSize
+                                + ") x model.rope_fraction (" + ropeFraction
                                 + ") must be an even whole number, got " + rotary);
             }
         }
@@ -132,9 +148,19 @@ public record ModelConfig(
         return (int) Math.min(width, Integer.MAX_VALUE);
     }
 
+    /** Key/value heads, resolving the 0 default. */
+    public int keyValueHeads() {
+        return kvHeads > 0 ? kvHeads : heads;
+    }
+
+    /** Query heads, key/value heads and the width of each, as attention takes them. */
+    public HeadLayout headLayout() {
+        return new HeadLayout(heads, keyValueHeads(), headSize());
+    }
+
     /** Width of one attention head. */
     public int headSize() {
-        return dModel / heads;
+        return headDim > 0 ? headDim : dModel / heads;
     }
 
     /** Encoder depth of an encoder_decoder. */
@@ -164,10 +190,12 @@ public record ModelConfig(
     private double stackParameters(int depth, boolean crossAttention) {
         double d = dModel;
         double f = ffHidden();
-        double b = bias ? 1 : 0;
-        double normParams = norm.parametersPerFeature(bias) * d;
+        double normParams = norm.parametersPerFeature(bias.norm()) * d;
         double branchNorms = normPlacement.normsPerBranch() * normParams;
-        double attention = 4 * d * d + 4 * d * b;
+        double q = (double) heads * headSize();
+        double kv = 2.0 * keyValueHeads() * headSize();
+        double attention = d * (q + kv) + q * d + (bias.qkv() ? q + kv : 0) + (bias.out() ? d : 0);
+        double b = bias.mlp() ? 1 : 0;
         double ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
         double block = attention + ffnParams + 2 * branchNorms;
         if (crossAttention) {
@@ -234,6 +262,8 @@ public record ModelConfig(
         public Builder layers(int v) { return set("layers", v); }
         public Builder encoderLayers(int v) { return set("encoderLayers", v); }
         public Builder heads(int v) { return set("heads", v); }
+        public Builder kvHeads(int v) { return set("kvHeads", v); }
+        public Builder headDim(int v) { return set("headDim", v); }
         public Builder dModel(int v) { return set("dModel", v); }
         public Builder dFf(int v) { return set("dFf", v); }
         public Builder ffn(FfnKind v) { return set("ffn", v); }
@@ -249,7 +279,8 @@ public record ModelConfig(
         public Builder relativeBuckets(int v) { return set("relativeBuckets", v); }
         public Builder relativeMaxDistance(int v) { return set("relativeMaxDistance", v); }
         public Builder tieEmbeddings(boolean v) { return set("tieEmbeddings", v); }
-        public Builder bias(boolean v) { return set("bias", v); }
+        public Builder bias(boolean v) { return set("bias", Biases.of(v)); }
+        public Builder bias(Biases v) { return set("bias", v); }
         public Builder attention(AttentionKernel v) { return set("attention", v); }
 
         public ModelConfig build() {

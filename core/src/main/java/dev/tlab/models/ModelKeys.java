@@ -28,8 +28,9 @@ import java.util.TreeSet;
  * the {@link ModelConfig.Builder}'s starting point are all derived from the components, so a new
  * key is a component, its line in {@code defaults.yaml} and the code that uses it.
  *
- * <p>A component's type says how its key is read: {@code int}, {@code double}, {@code boolean}, or
- * an enum written in lower case.
+ * <p>A component's type says how its key is read: {@code int}, {@code double}, {@code boolean}, an
+ * enum written in lower case, or a type with {@code static T parse(String key, JsonNode value)}
+ * and {@code JsonNode toJson()} (as {@link dev.tlab.layers.Biases}).
  */
 public final class ModelKeys {
 
@@ -126,7 +127,7 @@ public final class ModelKeys {
             } else if (value instanceof Enum<?> e) {
                 section.put(entry.getKey(), e.toString());
             } else {
-                throw new IllegalStateException("model." + entry.getKey() + ": cannot write " + value);
+                section.set(entry.getKey(), (JsonNode) invoke(value.getClass(), "toJson", value));
             }
         }
         return section;
@@ -143,7 +144,22 @@ public final class ModelKeys {
         } else if (type.isEnum()) {
             return EnumNames.parse((Class) type, key, JsonValues.text(key, node));
         }
-        throw new IllegalStateException(key + ": no reader for " + type);
+        return invoke(type, "parse", null, key, node);
+    }
+
+    /** A value type's {@code parse(String, JsonNode)} or {@code toJson()}; its own errors pass through. */
+    private static Object invoke(Class<?> type, String method, Object target, Object... arguments) {
+        Class<?>[] types = arguments.length == 0 ? new Class<?>[0] : new Class<?>[] {String.class, JsonNode.class};
+        try {
+            return type.getMethod(method, types).invoke(target, arguments);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("ModelConfig's " + type.getSimpleName() + " needs " + method, e);
+        }
     }
 
     /** Component name to value. */

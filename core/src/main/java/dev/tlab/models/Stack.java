@@ -42,7 +42,7 @@ final class Stack {
             layers.add(registrar.add(prefix + "h." + i, new TransformerBlock(config, causal, cross, positional)));
         }
         lnf = config.normPlacement().hasFinalNorm()
-                ? registrar.add(prefix + "lnf", new Norm(config.norm(), config.dModel(), config.bias(), config.normEps()))
+                ? registrar.add(prefix + "lnf", new Norm(config.norm(), config.dModel(), config.bias().norm(), config.normEps()))
                 : null;
     }
 

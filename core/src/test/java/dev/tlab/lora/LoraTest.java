@@ -61,12 +61,20 @@ class LoraTest {
     }
 
     /** The adapted forward equals the base with {@code (alpha / rank) B A} added to each targeted slice of the weights. */
+    /** Grouped-query attention with a head size apart from the width: q, k and v slices of different widths. */
+    private static ModelConfig grouped() {
+        return Models.tinyBuilder().ffn(FfnKind.SWIGLU).dFf(16).positional(PositionalKind.ROPE).heads(4).kvHeads(2)
+                .headDim(4).build();
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"all", "q,v", "k,o,up", "gate,down", "v"})
-    void forwardEqualsTheMergedModel(String targets) {
+    @ValueSource(strings = {"all", "q,v", "k,o,up", "gate,down", "v", "grouped:all", "grouped:k,o"})
+    void forwardEqualsTheMergedModel(String targetsAndShape) {
+        boolean grouped = targetsAndShape.startsWith("grouped:");
+        String targets = targetsAndShape.replaceFirst("^grouped:", "");
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
-            DecoderLM model = DecoderLM.create(swiglu(), manager);
+            DecoderLM model = DecoderLM.create(grouped ? grouped() : swiglu(), manager);
             Lora lora = Lora.attach(model, new LoraSpec(3, 6, 0.0, List.of(targets.split(","))), manager);
             for (var entry : lora.parameters().entrySet()) {
                 NDArray p = entry.getValue().getArray();
@@ -98,7 +106,7 @@ class LoraTest {
     void parameterFormulaMatchesTheAdapters(String targets) {
         try (NDManager manager = NDManager.newBaseManager()) {
             LoraSpec spec = new LoraSpec(2, 4, 0, List.of(targets.split(",")));
-            for (ModelConfig config : List.of(Models.tiny(), swiglu(),
+            for (ModelConfig config : List.of(Models.tiny(), swiglu(), grouped(),
                     Models.tinyBuilder().type(ModelType.ENCODER_DECODER).encoderLayers(3).build())) {
                 var model = config.type() == ModelType.ENCODER_DECODER ? EncoderDecoder.create(config, manager)
                         : DecoderLM.create(config, manager);

@@ -65,7 +65,11 @@ final class FinetuneCommand implements Callable<Integer> {
         if (resumeOptimizer) {
             all.add("finetune.resume_optimizer=true");
         }
-        RunStart start = HfImport.finetuneFrom(from);
+        RunStart start = HfImport.finetuneFrom(from, line -> {
+            if (!quiet) {
+                spec.commandLine().getErr().println(line);
+            }
+        });
         if (adapter != null) {
             PeftAdapter read = PeftImport.forBase(start, from, adapter);
             all.addAll(read.overrides());

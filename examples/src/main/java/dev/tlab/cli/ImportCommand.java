@@ -51,7 +51,7 @@ final class ImportCommand implements Callable<Integer> {
             throw new ConfigException(source + "/config.json: not a GPT-2 (model_type " + HfModels.read(source).family()
                     + "); import it with: tlab import hf " + source + " --out " + out);
         }
-        Path checkpoint = HfImport.run(source, out, overrides);
+        Path checkpoint = HfImport.run(source, out, overrides, line -> spec.commandLine().getErr().println(line));
         spec.commandLine().getErr().println("imported " + source + " as " + checkpoint);
         spec.commandLine().getErr().flush();
         return 0;

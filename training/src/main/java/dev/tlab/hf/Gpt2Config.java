@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.models.ModelConfig;
@@ -135,6 +136,12 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         if (model.type() != ModelType.DECODER) {
             problems.add("data.task trains an " + model.type() + " (GPT-2 is a decoder: data.task lm)");
         }
+        if (model.keyValueHeads() != model.heads()) {
+            problems.add("model.kv_heads is " + model.kvHeads() + " (GPT-2 has a key/value head per query head: 0)");
+        }
+        if ((long) model.headSize() * model.heads() != model.dModel()) {
+            problems.add("model.head_dim is " + model.headDim() + " (GPT-2's heads split model.d_model: 0)");
+        }
         if (model.positional() != PositionalKind.LEARNED) {
             problems.add("model.positional is " + model.positional() + " (GPT-2 has learned positions)");
         }
@@ -150,8 +157,8 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         if (!model.tieEmbeddings()) {
             problems.add("model.tie_embeddings is false (GPT-2 ties its head to wte)");
         }
-        if (!model.bias()) {
-            problems.add("model.bias is false (GPT-2 has biases)");
+        if (!model.bias().equals(Biases.ALL)) {
+            problems.add("model.bias is " + model.bias() + " (GPT-2 has biases everywhere: true)");
         }
         if (tokenizerKind.equals("char")) {
             problems.add("data.tokenizer is char (a character vocabulary has no tokenizer file a GPT-2 folder could carry;"

@@ -3,6 +3,7 @@ package dev.tlab.hf;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -42,10 +43,26 @@ public final class HfFolder implements TensorSource {
 
     private record Located(HfTensor layout, List<SafeTensors.Mapped> files, List<String> names) {}
 
-    private HfFolder(Path dir, HfModel config, Map<String, Located> tensors) {
+    /** Rows of the token table and head that tlab keeps, or -1 for all. */
+    private final int vocabRows;
+
+    private HfFolder(Path dir, HfModel config, Map<String, Located> tensors, int vocabRows) {
         this.dir = dir;
         this.config = config;
         this.tensors = tensors;
+        this.vocabRows = vocabRows;
+    }
+
+    /**
+     * This folder with the token table and head cut to the tokenizer's {@code rows}: Qwen pads its
+     * embedding rows to a multiple of 128 beyond the last token id, rows no text can reach.
+     */
+    public HfFolder withVocabulary(int rows) {
+        return new HfFolder(dir, config, tensors, rows);
+    }
+
+    private boolean vocabularyTable(String name) {
+        return vocabRows >= 0 && (name.equals("wte.weight") || name.equals("head.weight"));
     }
 
     /** A folder with a {@code config.json} and no tlab {@code state.json}. */
@@ -108,7 +125,7 @@ public final class HfFolder implements TensorSource {
         if (!problems.isEmpty()) {
             throw new ConfigException(dir + ": the weights do not fit its " + Gpt2Config.FILE + ": " + String.join("; ", problems));
         }
-        return new HfFolder(dir, config, tensors);
+        return new HfFolder(dir, config, tensors, -1);
     }
 
     public HfModel config() {
@@ -127,7 +144,13 @@ public final class HfFolder implements TensorSource {
     @Override
     public Map<String, Shape> shapes() {
         Map<String, Shape> out = new LinkedHashMap<>();
-        tensors.forEach((name, t) -> out.put(name, new Shape(t.layout().tlabShape())));
+        tensors.forEach((name, t) -> {
+            long[] shape = t.layout().tlabShape();
+            if (vocabularyTable(name)) {
+                shape[0] = vocabRows;
+            }
+            out.put(name, new Shape(shape));
+        });
         return out;
     }
 
@@ -143,6 +166,9 @@ public final class HfFolder implements TensorSource {
             parts.add(t.files().get(i).read(t.names().get(i), manager).toType(DataType.FLOAT32, false));
         }
         NDArray array = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+        if (vocabularyTable(name)) {
+            array = array.get(new NDIndex(":{}", vocabRows));
+        }
         return t.layout().transposed() ? array.transpose() : array;
     }
 

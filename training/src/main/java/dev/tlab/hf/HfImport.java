@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * {@code tlab import hf}: a Hugging Face folder (GPT-2, Llama, Mistral, Qwen2, Qwen3) becomes a run
@@ -74,13 +75,26 @@ public final class HfImport {
             throw new ConfigException(folder.dir() + ": no " + Tokenizer.FILE + "; a " + folder.config().family()
                     + " folder carries its tokenizer (download it with the weights)");
         }
-        Tokenizer tokenizer = Tokenizers.named(file.toString(), () -> HfTokenizer.load(file));
-        int rows = folder.shapes().get("wte.weight").get(0) > 0 ? (int) folder.shapes().get("wte.weight").get(0) : 0;
-        if (tokenizer.vocabSize() != rows) {
-            throw new ConfigException(file + ": the tokenizer has " + tokenizer.vocabSize() + " tokens, "
-                    + HfModels.CONFIG + "'s vocab_size is " + rows + "; tlab needs them equal");
+        return Tokenizers.named(file.toString(), () -> HfTokenizer.load(file));
+    }
+
+    /**
+     * The folder as tlab loads it with {@code tokenizer}: the token table and head cut to the
+     * tokenizer's size where {@code config.json}'s vocab_size pads them beyond it; a tokenizer with
+     * more tokens than the table is refused.
+     */
+    public static HfFolder fitted(HfFolder folder, Tokenizer tokenizer, Consumer<String> say) {
+        long rows = folder.shapes().get("wte.weight").get(0);
+        if (tokenizer.vocabSize() > rows) {
+            throw new ConfigException(folder.dir().resolve(Tokenizer.FILE) + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens, more than " + HfModels.CONFIG + "'s vocab_size " + rows);
         }
-        return tokenizer;
+        if (tokenizer.vocabSize() == rows) {
+            return folder;
+        }
+        say.accept("vocabulary: the token table's last " + (rows - tokenizer.vocabSize()) + " rows (vocab_size " + rows
+                + ", padding beyond the tokenizer's " + tokenizer.vocabSize() + " tokens, which no text reaches) are left out");
+        return folder.withVocabulary(tokenizer.vocabSize());
     }
 
     /** What {@code state.json} says of the imported weights: step 0, the folder's tokenizer, the folder as parent. */
@@ -98,12 +112,18 @@ public final class HfImport {
      * @return the checkpoint written
      */
     public static Path run(Path hfDir, Path runDir, List<String> overrides) {
-        HfFolder folder = HfFolder.open(hfDir);
+        return run(hfDir, runDir, overrides, s -> {});
+    }
+
+    /** {@link #run}, telling {@code say} what was left out. */
+    public static Path run(Path hfDir, Path runDir, List<String> overrides, Consumer<String> say) {
+        HfFolder opened = HfFolder.open(hfDir);
         Path checkpoints = runDir.resolve("checkpoints");
         if (CheckpointDirectory.hasCheckpoints(checkpoints)) {
             throw new ConfigException("--out: " + runDir + " already has checkpoints; import into a new directory");
         }
-        Tokenizer tokenizer = tokenizer(folder);
+        Tokenizer tokenizer = tokenizer(opened);
+        HfFolder folder = fitted(opened, tokenizer, say);
         RunConfig run = runConfig(folder, runDir, overrides);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             Files.createDirectories(runDir);
@@ -121,11 +141,17 @@ public final class HfImport {
      * it), else a checkpoint or run directory.
      */
     public static RunStart finetuneFrom(Path path) {
+        return finetuneFrom(path, s -> {});
+    }
+
+    /** {@link #finetuneFrom}, telling {@code say} what was left out. */
+    public static RunStart finetuneFrom(Path path, Consumer<String> say) {
         if (!HfFolder.isFolder(path)) {
             return RunStart.finetune(path);
         }
-        HfFolder folder = HfFolder.open(path);
-        Tokenizer tokenizer = tokenizer(folder);
+        HfFolder opened = HfFolder.open(path);
+        Tokenizer tokenizer = tokenizer(opened);
+        HfFolder folder = fitted(opened, tokenizer, say);
         return RunStart.finetune(path, state(folder, runConfig(folder, null, List.of()), tokenizer), folder);
     }
 

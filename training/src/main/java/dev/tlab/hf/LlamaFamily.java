@@ -92,7 +92,7 @@ public record LlamaFamily(Kind kind, int layers, int heads, int kvHeads, int hea
         if (heads > 0 && kvHeads > 0 && heads % kvHeads != 0) {
             problems.add("num_key_value_heads " + kvHeads + " does not divide num_attention_heads " + heads);
         }
-        if (!root.has("head_dim") && heads > 0 && d % heads != 0) {
+        if ((root.path("head_dim").isMissingNode() || root.path("head_dim").isNull()) && heads > 0 && d % heads != 0) {
             problems.add("hidden_size " + d + " is not divisible by num_attention_heads " + heads + " and head_dim is not given");
         }
         String act = root.path("hidden_act").asText("silu");
@@ -297,8 +297,9 @@ public record LlamaFamily(Kind kind, int layers, int heads, int kvHeads, int hea
         }
         model.put("tie_embeddings", tied);
         List<String> bias = biasParts();
-        if (bias.isEmpty()) {
-            model.put("bias", false);
+        if (bias.isEmpty() || bias.size() == 3) {
+            // Every linear layer or none: RMSNorm has no bias either way.
+            model.put("bias", !bias.isEmpty());
         } else {
             ArrayNode list = model.putArray("bias");
             bias.forEach(list::add);
@@ -341,7 +342,13 @@ public record LlamaFamily(Kind kind, int layers, int heads, int kvHeads, int hea
         List<String> bias = new ArrayList<>();
         if (biasNode.isArray()) {
             biasNode.forEach(b -> bias.add(b.asText().toLowerCase(Locale.ROOT)));
-        } else if (biasNode.asBoolean(false)) {
+        } else if (biasNode.isTextual() && !biasNode.asText().matches("(?i)true|false")) {
+            for (String part : biasNode.asText().replaceAll("[\\[\\] ]", "").split(",")) {
+                if (!part.isEmpty()) {
+                    bias.add(part.toLowerCase(Locale.ROOT));
+                }
+            }
+        } else if (biasNode.asBoolean(false) || biasNode.asText().equalsIgnoreCase("true")) {
             bias.addAll(List.of("qkv", "out", "mlp"));
         }
         boolean qkNorm = model.path("qk_norm").asBoolean(false);

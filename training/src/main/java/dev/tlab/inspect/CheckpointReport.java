@@ -1,5 +1,6 @@
 package dev.tlab.inspect;
 
+import dev.tlab.layers.Biases;
 import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.CheckpointState;
 import dev.tlab.checkpoint.SafeTensors;
@@ -52,7 +53,8 @@ public final class CheckpointReport {
                 model.encoderLayers() > 0 ? " (" + model.encoderLayers() + " encoder)" : "", model.heads(), model.dModel(),
                 model.ffHidden(), name(model.ffn()), model.context(), model.vocabSize(), name(model.positional()),
                 name(model.norm()), name(model.normPlacement()), model.tieEmbeddings() ? ", tied embeddings" : "",
-                model.bias() ? "" : ", no bias", model.dropout()));
+                model.bias().equals(Biases.ALL) ? "" : model.bias().equals(Biases.NONE) ? ", no bias"
+                        : ", biases " + model.bias(), model.dropout()));
         line(out, "train", String.format(Locale.ROOT,
                 "%s on %s | batch %d x %d accum | lr %s -> %s, warmup %d | weight decay %s | %s",
                 name(run.data().task()), run.data().task().synthetic() ? "generated problems" : run.data().path(),

@@ -42,6 +42,8 @@ public final class ModelKeyVariants {
             for (Object constant : type.getEnumConstants()) {
                 out.add(constant.toString());
             }
+        } else if (type == dev.tlab.layers.Biases.class) {
+            out.addAll(List.of("true", "false", "[qkv]", "[qkv, out, mlp]", "[norm]"));
         } else {
             throw new IllegalStateException("model." + key + ": no variants for " + type);
         }
