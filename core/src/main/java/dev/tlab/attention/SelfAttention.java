@@ -12,6 +12,8 @@ import ai.djl.util.PairList;
 import dev.tlab.layers.Biases;
 import dev.tlab.layers.Dense;
 import dev.tlab.layers.TableCache;
+import dev.tlab.norm.Norm;
+import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalScheme;
 import java.util.List;
 
@@ -19,7 +21,8 @@ import java.util.List;
  * Multi-head self-attention: q, k and v projected from {@code x} in one fused matmul ({@code qkv},
  * rows in that order), q and k rotated by the positional scheme, an optional causal mask, then the
  * output projection ({@code proj}). With fewer key/value heads than query heads ({@link
- * HeadLayout}), each key/value head serves a group of query heads. With a cache, new keys and
+ * HeadLayout}), each key/value head serves a group of query heads. With QK-norm, each head's
+ * queries and keys pass an RMSNorm ({@code q_norm}, {@code k_norm}) before the rotation. With a cache, new keys and
  * values are appended to the earlier ones; the cache holds only the key/value heads.
  */
 public class SelfAttention extends AbstractBlock {
@@ -31,6 +34,9 @@ public class SelfAttention extends AbstractBlock {
     private final PositionalScheme positional;
     private final Dense qkv;
     private final Dense proj;
+    /** Null without QK-norm. */
+    private final Norm qNorm;
+    private final Norm kNorm;
     private final TableCache masks = new TableCache();
 
     /**
@@ -38,8 +44,9 @@ public class SelfAttention extends AbstractBlock {
      * @param positional the scheme's rotate and bias hooks
      * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
      * @param kernel how the attention itself is computed
+     * @param qkNormEps epsilon of the RMSNorm on each head's queries and keys; 0 for none
      */
-    public SelfAttention(long dModel, HeadLayout heads, boolean causal, double dropout, Biases bias,
+    public SelfAttention(long dModel, HeadLayout heads, boolean causal, double dropout, Biases bias, double qkNormEps,
             PositionalScheme positional, double projInitStd, AttentionKernel kernel) {
         this.heads = heads;
         this.causal = causal;
@@ -50,6 +57,8 @@ public class SelfAttention extends AbstractBlock {
         long kv = heads.keyValueWidth();
         qkv = addChildBlock("qkv", new Dense(dModel, q + 2 * kv, 0.02, bias.qkv()).parts(List.of("q", "k", "v"), q, kv, kv));
         proj = addChildBlock("proj", new Dense(q, dModel, projInitStd, bias.out()).parts(List.of("o"), dModel));
+        qNorm = qkNormEps > 0 ? addChildBlock("q_norm", new Norm(NormType.RMSNORM, heads.headSize(), false, qkNormEps)) : null;
+        kNorm = qkNormEps > 0 ? addChildBlock("k_norm", new Norm(NormType.RMSNORM, heads.headSize(), false, qkNormEps)) : null;
     }
 
     /** Over {@code x [B, T, C]}, no cache, no padding. */
@@ -69,8 +78,8 @@ public class SelfAttention extends AbstractBlock {
         // gradients once, where indexing a [3, B, H, T, D] view would zero-fill and add three.
         long q = heads.queryWidth();
         NDList parts = qkv.forward(ps, x, training).split(new long[] {q, q + heads.keyValueWidth()}, 2);
-        NDArray queries = positional.rotate(Attention.heads(parts.get(0), heads.heads()), offset);
-        NDArray keys = positional.rotate(Attention.heads(parts.get(1), heads.kvHeads()), offset);
+        NDArray queries = positional.rotate(normed(ps, qNorm, Attention.heads(parts.get(0), heads.heads())), offset);
+        NDArray keys = positional.rotate(normed(ps, kNorm, Attention.heads(parts.get(1), heads.kvHeads())), offset);
         NDArray values = Attention.heads(parts.get(2), heads.kvHeads());
         if (cache != null) {
             NDArray[] past = cache.get(this);
@@ -85,6 +94,10 @@ public class SelfAttention extends AbstractBlock {
         NDArray bias = positional.bias(ps, length, keyLength, offset, x.getDevice());
         return proj.forward(ps, Attention.mix(kernel, queries, Attention.shared(keys, heads), Attention.shared(values, heads),
                 causalMask, bias, keyMask, dropout, training), training);
+    }
+
+    private static NDArray normed(ParameterStore ps, Norm norm, NDArray perHead) {
+        return norm == null ? perHead : norm.forward(ps, perHead);
     }
 
     /**

@@ -25,6 +25,7 @@ import java.util.Map;
  * @param heads attention (query) heads per block
  * @param kvHeads key/value heads, each shared by {@code heads / kvHeads} query heads; 0 means {@code heads}
  * @param headDim width of one attention head; 0 means {@code dModel / heads}
+ * @param qkNorm whether each head's queries and keys pass an RMSNorm (learned gain, {@code normEps}) before RoPE
  * @param dModel residual stream width
  * @param dFf feed-forward hidden width; 0 means 4 d (gelu) or 8d/3 rounded up to 8 (swiglu)
  * @param ffn feed-forward activation
@@ -51,6 +52,7 @@ public record ModelConfig(
         int heads,
         int kvHeads,
         int headDim,
+        boolean qkNorm,
         int dModel,
         int dFf,
         FfnKind ffn,
@@ -194,7 +196,8 @@ public record ModelConfig(
         double branchNorms = normPlacement.normsPerBranch() * normParams;
         double q = (double) heads * headSize();
         double kv = 2.0 * keyValueHeads() * headSize();
-        double attention = d * (q + kv) + q * d + (bias.qkv() ? q + kv : 0) + (bias.out() ? d : 0);
+        double attention = d * (q + kv) + q * d + (bias.qkv() ? q + kv : 0) + (bias.out() ? d : 0)
+                + (qkNorm ? 2.0 * headSize() : 0);
         double b = bias.mlp() ? 1 : 0;
         double ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
         double block = attention + ffnParams + 2 * branchNorms;
@@ -264,6 +267,7 @@ public record ModelConfig(
         public Builder heads(int v) { return set("heads", v); }
         public Builder kvHeads(int v) { return set("kvHeads", v); }
         public Builder headDim(int v) { return set("headDim", v); }
+        public Builder qkNorm(boolean v) { return set("qkNorm", v); }
         public Builder dModel(int v) { return set("dModel", v); }
         public Builder dFf(int v) { return set("dFf", v); }
         public Builder ffn(FfnKind v) { return set("ffn", v); }

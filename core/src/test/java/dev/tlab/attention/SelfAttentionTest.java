@@ -24,7 +24,7 @@ class SelfAttentionTest {
         int width = 8;
         try (NDManager manager = NDManager.newBaseManager()) {
             SelfAttention attn =
-                    new SelfAttention(width, HeadLayout.multiHead(width, 2), true, 0.0, Biases.ALL, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
+                    new SelfAttention(width, HeadLayout.multiHead(width, 2), true, 0.0, Biases.ALL, 0, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
             attn.initialize(manager, DataType.FLOAT32, new Shape(1, length, width));
             // Larger weights so that real dependencies give clearly non-zero gradients.
             for (var p : attn.getParameters().values()) {
@@ -59,7 +59,7 @@ class SelfAttentionTest {
         // One head, d = 2, every projection the identity: q = k = v = x, output = mixed values.
         try (NDManager manager = NDManager.newBaseManager()) {
             SelfAttention attn =
-                    new SelfAttention(2, HeadLayout.multiHead(2, 1), true, 0.0, Biases.ALL, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
+                    new SelfAttention(2, HeadLayout.multiHead(2, 1), true, 0.0, Biases.ALL, 0, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
             attn.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 2));
             var params = attn.getParameters();
             params.get("01qkv_weight").getArray().set(new float[] {1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1});
@@ -90,7 +90,7 @@ class SelfAttentionTest {
     void headsSplitTheWidth() {
         try (NDManager manager = NDManager.newBaseManager()) {
             SelfAttention attn =
-                    new SelfAttention(12, HeadLayout.multiHead(12, 3), false, 0.0, Biases.NONE, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
+                    new SelfAttention(12, HeadLayout.multiHead(12, 3), false, 0.0, Biases.NONE, 0, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
             attn.initialize(manager, DataType.FLOAT32, new Shape(2, 4, 12));
             NDArray out = attn.forward(new ParameterStore(manager, false), manager.randomNormal(new Shape(2, 4, 12)), false);
             assertArrayEquals(new long[] {2, 4, 12}, out.getShape().getShape());
@@ -126,7 +126,7 @@ class SelfAttentionTest {
     @Test
     void theCacheHoldsOnlyTheKeyValueHeads() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            SelfAttention attn = new SelfAttention(16, new HeadLayout(4, 1, 4), true, 0.0, Biases.ALL, PositionalScheme.NONE,
+            SelfAttention attn = new SelfAttention(16, new HeadLayout(4, 1, 4), true, 0.0, Biases.ALL, 0, PositionalScheme.NONE,
                     0.02, AttentionKernel.MATH);
             attn.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 16));
             ParameterStore ps = new ParameterStore(manager, false);

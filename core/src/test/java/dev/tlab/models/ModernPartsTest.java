@@ -42,6 +42,7 @@ class ModernPartsTest {
             all.add(llama().positional(positional).kvHeads(2).build());
             all.add(llama().positional(positional).kvHeads(2).headDim(8).build());
             all.add(llama().positional(positional).headDim(2).build());
+            all.add(llama().positional(positional).kvHeads(2).headDim(8).qkNorm(true).build());
             all.add(llama().positional(positional).kvHeads(2).bias(new Biases(true, false, false, false)).build());
             all.add(llama().positional(positional).norm(NormType.LAYERNORM).bias(new Biases(false, true, true, true)).build());
         }

@@ -142,6 +142,9 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         if ((long) model.headSize() * model.heads() != model.dModel()) {
             problems.add("model.head_dim is " + model.headDim() + " (GPT-2's heads split model.d_model: 0)");
         }
+        if (model.qkNorm()) {
+            problems.add("model.qk_norm is true (GPT-2 has no norm on queries and keys)");
+        }
         if (model.positional() != PositionalKind.LEARNED) {
             problems.add("model.positional is " + model.positional() + " (GPT-2 has learned positions)");
         }

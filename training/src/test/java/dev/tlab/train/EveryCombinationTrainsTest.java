@@ -74,6 +74,7 @@ class EveryCombinationTrainsTest {
         parts.put("multi-query", b -> b.kvHeads(1));
         parts.put("grouped-query", b -> b.kvHeads(2));
         parts.put("wide heads", b -> b.headDim(16).kvHeads(2));
+        parts.put("qk-norm", b -> b.qkNorm(true).kvHeads(2));
         parts.put("q/k/v biases only", b -> b.bias(new Biases(true, false, false, false)));
         parts.put("no biases", b -> b.bias(false));
         for (var part : parts.entrySet()) {
