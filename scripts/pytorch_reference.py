@@ -29,6 +29,13 @@
                     torch_version, precision, attention, compiled, tokens_per_s, ms_per_step, mfu,
                     peak_tflops, params, steps and the rest of the setup.
                     GPT-2-small shape: --layers 12 --heads 12 --d-model 768 --context 1024 --batch-size 8.
+                    --arch llama trains the Llama shape instead: RMSNorm (eps 1e-5) before each
+                    sublayer, RoPE on whole heads (half-split pairs, --rope-base), grouped-query
+                    attention (--kv-heads), SwiGLU of --d-ff, no biases, the head tied to the
+                    embedding; --vocab N draws the tokens uniformly from N ids instead of the
+                    corpus's characters (for a tokenizer-sized table).
+                    SmolLM2-135M shape: --arch llama --layers 30 --heads 9 --kv-heads 3 --d-model 576
+                    --d-ff 1536 --vocab 50257 --rope-base 100000 --context 512.
 """
 import argparse
 import contextlib
@@ -72,6 +79,64 @@ class Block(nn.Module):
             return self.ln2(x + self.mlp(x))
         x = x + self.attn(self.ln1(x))
         return x + self.mlp(self.ln2(x))
+
+
+class LlamaBlock(nn.Module):
+    """As transformers' LlamaDecoderLayer, with q/k/v and gate/up fused as tlab fuses them."""
+
+    def __init__(self, d, heads, kv_heads, d_ff, attention="math"):
+        super().__init__()
+        self.heads, self.kv_heads, self.head_dim, self.attention = heads, kv_heads, d // heads, attention
+        self.ln1, self.ln2 = nn.RMSNorm(d, eps=1e-5), nn.RMSNorm(d, eps=1e-5)
+        self.qkv = nn.Linear(d, (heads + 2 * kv_heads) * self.head_dim, bias=False)
+        self.proj = nn.Linear(heads * self.head_dim, d, bias=False)
+        self.fc, self.out = nn.Linear(d, 2 * d_ff, bias=False), nn.Linear(d_ff, d, bias=False)
+
+    @staticmethod
+    def rotate(x, cos, sin):
+        x1, x2 = x.chunk(2, dim=-1)
+        return torch.cat((x1 * cos - x2 * sin, x2 * cos + x1 * sin), dim=-1)
+
+    def attn(self, x, cos, sin):
+        b, t, _ = x.shape
+        q, k, v = self.qkv(x).split([self.heads * self.head_dim, self.kv_heads * self.head_dim,
+                                     self.kv_heads * self.head_dim], dim=-1)
+        q = self.rotate(q.view(b, t, self.heads, self.head_dim).transpose(1, 2), cos, sin)
+        k = self.rotate(k.view(b, t, self.kv_heads, self.head_dim).transpose(1, 2), cos, sin)
+        v = v.view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
+        group = self.heads // self.kv_heads
+        k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
+        if self.attention == "sdpa":
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            scores = (q / math.sqrt(self.head_dim)) @ k.transpose(-2, -1)
+            scores = scores.masked_fill(torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1), float("-inf"))
+            y = scores.softmax(-1) @ v
+        return self.proj(y.transpose(1, 2).reshape(b, t, -1))
+
+    def forward(self, x, cos, sin):
+        x = x + self.attn(self.ln1(x), cos, sin)
+        gate, up = self.fc(self.ln2(x)).chunk(2, dim=-1)
+        return x + self.out(F.silu(gate) * up)
+
+
+class Llama(nn.Module):
+    def __init__(self, vocab, layers, heads, kv_heads, d, d_ff, context, rope_base, attention="math"):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, d)
+        self.h = nn.ModuleList(LlamaBlock(d, heads, kv_heads, d_ff, attention) for _ in range(layers))
+        self.lnf = nn.RMSNorm(d, eps=1e-5)
+        half = d // heads // 2
+        angles = torch.outer(torch.arange(context).float(), rope_base ** (-torch.arange(half).float() / half))
+        self.register_buffer("cos", angles.cos(), persistent=False)
+        self.register_buffer("sin", angles.sin(), persistent=False)
+
+    def forward(self, idx):
+        t = idx.shape[1]
+        x = self.wte(idx)
+        for block in self.h:
+            x = block(x, self.cos[:t], self.sin[:t])
+        return self.lnf(x) @ self.wte.weight.T
 
 
 class GPT(nn.Module):
@@ -221,17 +286,27 @@ def bench(args):
     torch.manual_seed(1337)
     torch.set_num_threads(args.threads)
     text = Path(args.data).read_text()
-    vocab = sorted(set(text))
-    index = {c: i for i, c in enumerate(vocab)}
-    data = torch.tensor([index[c] for c in text[: int(len(text) * 0.9)]]).to(device)
-    model = GPT(len(vocab), args.layers, args.heads, args.d_model, args.context, attention=args.attention)
+    if args.vocab:
+        vocab = range(args.vocab)
+        data = torch.randint(args.vocab, (int(len(text) * 0.9),)).to(device)
+    else:
+        vocab = sorted(set(text))
+        index = {c: i for i, c in enumerate(vocab)}
+        data = torch.tensor([index[c] for c in text[: int(len(text) * 0.9)]]).to(device)
+    if args.arch == "llama":
+        model = Llama(len(vocab), args.layers, args.heads, args.kv_heads or args.heads, args.d_model,
+                      args.d_ff or (8 * args.d_model // 3 + 7) // 8 * 8, args.context, args.rope_base,
+                      attention=args.attention)
+    else:
+        model = GPT(len(vocab), args.layers, args.heads, args.d_model, args.context, attention=args.attention)
     for module in model.modules():
         if isinstance(module, (nn.Linear, nn.Embedding)):
             nn.init.normal_(module.weight, std=0.02)
     model.to(device)
     eager = model
     params = sum(p.numel() for p in eager.parameters())  # the tied head counts once
-    flops_per_token = 6.0 * (params - args.context * args.d_model) + 12.0 * args.layers * args.d_model * args.context
+    positions = args.context * args.d_model if args.arch == "gpt" else 0
+    flops_per_token = 6.0 * (params - positions) + 12.0 * args.layers * args.d_model * args.context
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}]
@@ -317,6 +392,7 @@ def bench(args):
             "peak_tflops": peak / 1e12 if peak else None, "matmul_size": matmul_size,
             "matmul_dtype": str(peak_dtype).replace("torch.", ""), "float32_matmul_precision": fp32_precision,
             "params": params, "flops_per_token": flops_per_token, "steps": args.steps, "warmup_steps": args.warmup,
+            "arch": args.arch, "kv_heads": args.kv_heads or args.heads, "d_ff": args.d_ff,
             "layers": args.layers, "heads": args.heads, "d_model": args.d_model, "context": args.context,
             "batch_size": args.batch_size, "vocab": len(vocab), "fused_adamw": fused, "threads": torch.get_num_threads(),
             "last_loss": loss.item(),
@@ -333,6 +409,12 @@ def main():
     c.add_argument("--tokens", type=int, default=58)
     b = commands.add_parser("bench", help="time the same model's training steps in PyTorch")
     b.add_argument("--data", default=str(Path(__file__).resolve().parent.parent / "examples/data/tinyshakespeare/input.txt"))
+    b.add_argument("--arch", choices=["gpt", "llama"], default="gpt",
+                   help="gpt: LayerNorm, learned positions, GELU (default); llama: RMSNorm, RoPE, GQA, SwiGLU")
+    b.add_argument("--kv-heads", type=int, default=0, help="llama: key/value heads (default: --heads)")
+    b.add_argument("--d-ff", type=int, default=0, help="llama: SwiGLU width (default: 8/3 d_model rounded up to 8)")
+    b.add_argument("--rope-base", type=float, default=10000.0)
+    b.add_argument("--vocab", type=int, default=0, help="draw tokens from this many ids (default: the corpus's characters)")
     b.add_argument("--layers", type=int, default=4)
     b.add_argument("--heads", type=int, default=4)
     b.add_argument("--d-model", type=int, default=128)

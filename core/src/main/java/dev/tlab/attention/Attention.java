@@ -33,6 +33,14 @@ final class Attention {
     }
 
     /**
+     * Key/value heads {@code [B, KV, T, D]} repeated for the query heads they serve, {@code [B, H, T,
+     * D]}: head {@code h} reads key/value head {@code h / groups}, as Hugging Face's {@code repeat_kv}.
+     */
+    static NDArray shared(NDArray perKvHead, HeadLayout layout) {
+        return layout.groups() == 1 ? perKvHead : perKvHead.repeat(1, layout.groups());
+    }
+
+    /**
      * Queries {@code [B, H, Tq, D]} over keys and values {@code [B, H, Tk, D]}, heads merged back
      * to {@code [B, Tq, H * D]}. The additive terms are added to the scores in this order, each
      * skipped when null.

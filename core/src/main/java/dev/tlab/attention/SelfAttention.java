@@ -9,24 +9,34 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.Dense;
 import dev.tlab.layers.TableCache;
+import dev.tlab.norm.Norm;
+import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalScheme;
+import java.util.List;
 
 /**
- * Multi-head self-attention: q, k and v projected from {@code x} in one fused matmul ({@code qkv}),
- * q and k rotated by the positional scheme, an optional causal mask, then the output projection
- * ({@code proj}). With a cache, new keys and values are appended to the earlier ones.
+ * Multi-head self-attention: q, k and v projected from {@code x} in one fused matmul ({@code qkv},
+ * rows in that order), q and k rotated by the positional scheme, an optional causal mask, then the
+ * output projection ({@code proj}). With fewer key/value heads than query heads ({@link
+ * HeadLayout}), each key/value head serves a group of query heads. With QK-norm, each head's
+ * queries and keys pass an RMSNorm ({@code q_norm}, {@code k_norm}) before the rotation. With a cache, new keys and
+ * values are appended to the earlier ones; the cache holds only the key/value heads.
  */
 public class SelfAttention extends AbstractBlock {
 
-    private final int heads;
+    private final HeadLayout heads;
     private final boolean causal;
     private final double dropout;
     private final AttentionKernel kernel;
     private final PositionalScheme positional;
     private final Dense qkv;
     private final Dense proj;
+    /** Null without QK-norm. */
+    private final Norm qNorm;
+    private final Norm kNorm;
     private final TableCache masks = new TableCache();
 
     /**
@@ -34,17 +44,21 @@ public class SelfAttention extends AbstractBlock {
      * @param positional the scheme's rotate and bias hooks
      * @param projInitStd init std of the output projection (GPT-2 scales it by 1/sqrt(2 layers))
      * @param kernel how the attention itself is computed
+     * @param qkNormEps epsilon of the RMSNorm on each head's queries and keys; 0 for none
      */
-    public SelfAttention(long dModel, int heads, boolean causal, double dropout, boolean bias,
+    public SelfAttention(long dModel, HeadLayout heads, boolean causal, double dropout, Biases bias, double qkNormEps,
             PositionalScheme positional, double projInitStd, AttentionKernel kernel) {
-        Attention.headDim(dModel, heads);
         this.heads = heads;
         this.causal = causal;
         this.dropout = dropout;
         this.kernel = kernel;
         this.positional = positional;
-        qkv = addChildBlock("qkv", new Dense(dModel, 3 * dModel, 0.02, bias));
-        proj = addChildBlock("proj", new Dense(dModel, dModel, projInitStd, bias));
+        long q = heads.queryWidth();
+        long kv = heads.keyValueWidth();
+        qkv = addChildBlock("qkv", new Dense(dModel, q + 2 * kv, 0.02, bias.qkv()).parts(List.of("q", "k", "v"), q, kv, kv));
+        proj = addChildBlock("proj", new Dense(q, dModel, projInitStd, bias.out()).parts(List.of("o"), dModel));
+        qNorm = qkNormEps > 0 ? addChildBlock("q_norm", new Norm(NormType.RMSNORM, heads.headSize(), false, qkNormEps)) : null;
+        kNorm = qkNormEps > 0 ? addChildBlock("k_norm", new Norm(NormType.RMSNORM, heads.headSize(), false, qkNormEps)) : null;
     }
 
     /** Over {@code x [B, T, C]}, no cache, no padding. */
@@ -63,10 +77,11 @@ public class SelfAttention extends AbstractBlock {
         long offset = cache == null ? 0 : cache.length();
         // Split along C, then view each part as heads: the backward pass concatenates the three
         // gradients once, where indexing a [3, B, H, T, D] view would zero-fill and add three.
-        NDList parts = qkv.forward(ps, x).split(3, 2);
-        NDArray queries = positional.rotate(Attention.heads(parts.get(0), heads), offset);
-        NDArray keys = positional.rotate(Attention.heads(parts.get(1), heads), offset);
-        NDArray values = Attention.heads(parts.get(2), heads);
+        long q = heads.queryWidth();
+        NDList parts = qkv.forward(ps, x, training).split(new long[] {q, q + heads.keyValueWidth()}, 2);
+        NDArray queries = positional.rotate(normed(ps, qNorm, Attention.heads(parts.get(0), heads.heads())), offset);
+        NDArray keys = positional.rotate(normed(ps, kNorm, Attention.heads(parts.get(1), heads.kvHeads())), offset);
+        NDArray values = Attention.heads(parts.get(2), heads.kvHeads());
         if (cache != null) {
             NDArray[] past = cache.get(this);
             if (past != null) {
@@ -78,7 +93,12 @@ public class SelfAttention extends AbstractBlock {
         long keyLength = keys.getShape().get(2);
         NDArray causalMask = causal && length > 1 ? causalMask(ps, length, keyLength, offset, queries) : null;
         NDArray bias = positional.bias(ps, length, keyLength, offset, x.getDevice());
-        return proj.forward(ps, Attention.mix(kernel, queries, keys, values, causalMask, bias, keyMask, dropout, training));
+        return proj.forward(ps, Attention.mix(kernel, queries, Attention.shared(keys, heads), Attention.shared(values, heads),
+                causalMask, bias, keyMask, dropout, training), training);
+    }
+
+    private static NDArray normed(ParameterStore ps, Norm norm, NDArray perHead) {
+        return norm == null ? perHead : norm.forward(ps, perHead);
     }
 
     /**

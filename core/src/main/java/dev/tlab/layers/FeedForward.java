@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * Position-wise MLP. GELU (exact or tanh, {@link Gelu}): {@code proj(drop(gelu(fc(x))))}. SwiGLU: {@code fc} projects to gate and
@@ -29,12 +30,13 @@ public class FeedForward extends AbstractBlock {
         this.hidden = hidden;
         this.dropout = dropout;
         long fcOut = kind == FfnKind.SWIGLU ? 2 * hidden : hidden;
-        fc = addChildBlock("fc", new Dense(dModel, fcOut, 0.02, bias));
-        proj = addChildBlock("proj", new Dense(hidden, dModel, projInitStd, bias));
+        Dense in = new Dense(dModel, fcOut, 0.02, bias);
+        fc = addChildBlock("fc", kind == FfnKind.SWIGLU ? in.parts(List.of("gate", "up"), hidden, hidden) : in.parts(List.of("up"), hidden));
+        proj = addChildBlock("proj", new Dense(hidden, dModel, projInitStd, bias).parts(List.of("down"), dModel));
     }
 
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        NDArray h = fc.forward(ps, x);
+        NDArray h = fc.forward(ps, x, training);
         NDArray activated;
         if (kind == FfnKind.SWIGLU) {
             NDArray gate = h.get(new NDIndex("..., :{}", hidden));
@@ -44,7 +46,7 @@ public class FeedForward extends AbstractBlock {
         } else {
             activated = gelu.apply(h);
         }
-        return proj.forward(ps, Dropout.apply(activated, dropout, training));
+        return proj.forward(ps, Dropout.apply(activated, dropout, training), training);
     }
 
     @Override

@@ -1,21 +1,31 @@
 package dev.tlab.models;
 
 import dev.tlab.attention.AttentionKernel;
+import dev.tlab.attention.HeadLayout;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
 import dev.tlab.positional.PositionalKind;
+import java.util.Map;
 
 /**
- * The shape of a Transformer. Validated on construction, so a bad value or an invalid combination
- * is reported by its config keys before any native memory is touched.
+ * The shape of a Transformer: the {@code model} section of a config, one component per key
+ * ({@link ModelKeys}: {@code dModel} is {@code model.d_model}; defaults in {@code defaults.yaml}),
+ * plus the type ({@code data.task} decides it) and the vocabulary size (the tokenizer's; 0 until
+ * {@link #forVocabulary}). Validated on construction, so a bad value or an invalid combination is
+ * reported by its config keys before any native memory is touched. Made by {@link ModelKeys#bind}
+ * or a {@link Builder}, never by a long argument list.
  *
  * @param type decoder, encoder or encoder_decoder
  * @param vocabSize tokens in the vocabulary, taken from the tokenizer (0 until it is known)
  * @param layers Transformer blocks (the decoder's, for encoder_decoder)
  * @param encoderLayers encoder blocks of an encoder_decoder; 0 means {@code layers}
- * @param heads attention heads per block
+ * @param heads attention (query) heads per block
+ * @param kvHeads key/value heads, each shared by {@code heads / kvHeads} query heads; 0 means {@code heads}
+ * @param headDim width of one attention head; 0 means {@code dModel / heads}
+ * @param qkNorm whether each head's queries and keys pass an RMSNorm (learned gain, {@code normEps}) before RoPE
  * @param dModel residual stream width
  * @param dFf feed-forward hidden width; 0 means 4 d (gelu) or 8d/3 rounded up to 8 (swiglu)
  * @param ffn feed-forward activation
@@ -31,7 +41,7 @@ import dev.tlab.positional.PositionalKind;
  * @param relativeBuckets T5 relative-bias buckets
  * @param relativeMaxDistance distance beyond which T5 buckets stop growing
  * @param tieEmbeddings whether the LM head reuses the token embedding matrix
- * @param bias whether linear layers and LayerNorms carry a bias
+ * @param bias which parts carry a bias: q/k/v, attention output, feed-forward, LayerNorm
  * @param attention how attention is computed (speed and memory only, not the weights)
  */
 public record ModelConfig(
@@ -40,6 +50,9 @@ public record ModelConfig(
         int layers,
         int encoderLayers,
         int heads,
+        int kvHeads,
+        int headDim,
+        boolean qkNorm,
         int dModel,
         int dFf,
         FfnKind ffn,
@@ -55,11 +68,11 @@ public record ModelConfig(
         int relativeBuckets,
         int relativeMaxDistance,
         boolean tieEmbeddings,
-        boolean bias,
+        Biases bias,
         AttentionKernel attention) {
 
     public ModelConfig {
-        if (type == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
+        if (type == null || bias == null || ffn == null || gelu == null || normPlacement == null || norm == null || positional == null
                 || attention == null) {
             throw new IllegalArgumentException("model.type, model.ffn, model.gelu, model.norm_placement, model.norm, "
                     + "model.positional and model.attention must be set");
@@ -71,16 +84,23 @@ public record ModelConfig(
         positive("model.heads", heads);
         positive("model.d_model", dModel);
         positive("model.context", context);
+        if (kvHeads < 0 || kvHeads > 0 && heads % kvHeads != 0) {
+            throw new IllegalArgumentException("model.kv_heads (" + kvHeads + ") must divide model.heads (" + heads
+                    + "); 0 = one per head, 1 = multi-query");
+        }
         if (vocabSize < 0) {
             throw new IllegalArgumentException("vocabulary size must be >= 0, got " + vocabSize);
         }
         if (encoderLayers < 0) {
             throw new IllegalArgumentException("model.encoder_layers must be >= 0 (0 = model.layers), got " + encoderLayers);
         }
-        if (dModel % heads != 0) {
+        if (headDim < 0) {
+            throw new IllegalArgumentException("model.head_dim must be >= 0 (0 = d_model / heads), got " + headDim);
+        }
+        if (headDim == 0 && dModel % heads != 0) {
             throw new IllegalArgumentException(
                     "model.d_model (" + dModel + ") must be divisible by model.heads (" + heads
-                            + "); try d_model = " + (dModel / heads + 1) * heads);
+                            + "); try d_model = " + (dModel / heads + 1) * heads + ", or set model.head_dim");
         }
         if (dFf < 0) {
             throw new IllegalArgumentException("model.d_ff must be >= 0 (0 = the ffn's default width), got " + dFf);
@@ -94,11 +114,14 @@ public record ModelConfig(
                         "model.rope_fraction must be in (0, 1] and model.rope_base > 1, got "
                                 + ropeFraction + " and " + ropeBase);
             }
-            double rotary = dModel / heads * ropeFraction;
+            // The fields are not set yet in a compact constructor: headSize() by hand.
+            int headSize = headDim > 0 ? headDim : dModel / heads;
+            double rotary = headSize * ropeFraction;
             if (rotary != Math.rint(rotary) || rotary < 2 || ((long) rotary) % 2 != 0) {
                 throw new IllegalArgumentException(
-                        "model.positional = rope rotates dimension pairs, so model.d_model / model.heads ("
-                                + dModel / heads + ") x model.rope_fraction (" + ropeFraction
+                        "model.positional = rope rotates dimension pairs, so "
+                                + (headDim > 0 ? "model.head_dim (" : "model.d_model / model.heads (") + headSize
+                                + ") x model.rope_fraction (" + ropeFraction
                                 + ") must be an even whole number, got " + rotary);
             }
         }
@@ -127,8 +150,19 @@ public record ModelConfig(
         return (int) Math.min(width, Integer.MAX_VALUE);
     }
 
-    public int headDim() {
-        return dModel / heads;
+    /** Key/value heads, resolving the 0 default. */
+    public int keyValueHeads() {
+        return kvHeads > 0 ? kvHeads : heads;
+    }
+
+    /** Query heads, key/value heads and the width of each, as attention takes them. */
+    public HeadLayout headLayout() {
+        return new HeadLayout(heads, keyValueHeads(), headSize());
+    }
+
+    /** Width of one attention head. */
+    public int headSize() {
+        return headDim > 0 ? headDim : dModel / heads;
     }
 
     /** Encoder depth of an encoder_decoder. */
@@ -158,10 +192,13 @@ public record ModelConfig(
     private double stackParameters(int depth, boolean crossAttention) {
         double d = dModel;
         double f = ffHidden();
-        double b = bias ? 1 : 0;
-        double normParams = norm.parametersPerFeature(bias) * d;
+        double normParams = norm.parametersPerFeature(bias.norm()) * d;
         double branchNorms = normPlacement.normsPerBranch() * normParams;
-        double attention = 4 * d * d + 4 * d * b;
+        double q = (double) heads * headSize();
+        double kv = 2.0 * keyValueHeads() * headSize();
+        double attention = d * (q + kv) + q * d + (bias.qkv() ? q + kv : 0) + (bias.out() ? d : 0)
+                + (qkNorm ? 2.0 * headSize() : 0);
+        double b = bias.mlp() ? 1 : 0;
         double ffnParams = ffn == FfnKind.GELU ? 2 * d * f + f * b + d * b : 3 * d * f + 2 * f * b + d * b;
         double block = attention + ffnParams + 2 * branchNorms;
         if (crossAttention) {
@@ -190,89 +227,68 @@ public record ModelConfig(
         return 6.0 * (parameters() - stacks * positionTable) + 12.0 * depth * dModel * context;
     }
 
+    /** This model with a vocabulary of {@code vocabSize} tokens, as the tokenizer decides it. */
+    public ModelConfig forVocabulary(int vocabSize) {
+        if (vocabSize < 1) {
+            throw new IllegalArgumentException("vocabulary size must be >= 1, got " + vocabSize);
+        }
+        return toBuilder().vocabSize(vocabSize).build();
+    }
+
+    /** The model of {@code defaults.yaml} (the baby Shakespeare GPT), to change key by key. */
     public static Builder builder() {
-        return new Builder();
+        return ModelKeys.defaults().toBuilder();
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.type = type;
-        b.vocabSize = vocabSize;
-        b.layers = layers;
-        b.encoderLayers = encoderLayers;
-        b.heads = heads;
-        b.dModel = dModel;
-        b.dFf = dFf;
-        b.ffn = ffn;
-        b.gelu = gelu;
-        b.context = context;
-        b.dropout = dropout;
-        b.normPlacement = normPlacement;
-        b.norm = norm;
-        b.normEps = normEps;
-        b.positional = positional;
-        b.ropeBase = ropeBase;
-        b.ropeFraction = ropeFraction;
-        b.relativeBuckets = relativeBuckets;
-        b.relativeMaxDistance = relativeMaxDistance;
-        b.tieEmbeddings = tieEmbeddings;
-        b.bias = bias;
-        b.attention = attention;
-        return b;
+        return new Builder(ModelKeys.values(this));
     }
 
-    /** Starts from the defaults of {@code defaults.yaml}, the baby Shakespeare GPT. */
+    /** Sets components by name; {@link #build} runs the record's checks. */
     public static final class Builder {
-        private ModelType type = ModelType.DECODER;
-        private int vocabSize;
-        private int layers = 4;
-        private int encoderLayers;
-        private int heads = 4;
-        private int dModel = 128;
-        private int dFf;
-        private FfnKind ffn = FfnKind.GELU;
-        private Gelu gelu = Gelu.ERF;
-        private int context = 64;
-        private double dropout;
-        private NormPlacement normPlacement = NormPlacement.PRE;
-        private NormType norm = NormType.LAYERNORM;
-        private double normEps = 1e-5;
-        private PositionalKind positional = PositionalKind.LEARNED;
-        private double ropeBase = 10000;
-        private double ropeFraction = 1.0;
-        private int relativeBuckets = 32;
-        private int relativeMaxDistance = 128;
-        private boolean tieEmbeddings = true;
-        private boolean bias = true;
-        private AttentionKernel attention = AttentionKernel.AUTO;
+        private final Map<String, Object> values;
 
-        public Builder type(ModelType v) { type = v; return this; }
-        public Builder vocabSize(int v) { vocabSize = v; return this; }
-        public Builder layers(int v) { layers = v; return this; }
-        public Builder encoderLayers(int v) { encoderLayers = v; return this; }
-        public Builder heads(int v) { heads = v; return this; }
-        public Builder dModel(int v) { dModel = v; return this; }
-        public Builder dFf(int v) { dFf = v; return this; }
-        public Builder ffn(FfnKind v) { ffn = v; return this; }
-        public Builder gelu(Gelu v) { gelu = v; return this; }
-        public Builder context(int v) { context = v; return this; }
-        public Builder dropout(double v) { dropout = v; return this; }
-        public Builder normPlacement(NormPlacement v) { normPlacement = v; return this; }
-        public Builder norm(NormType v) { norm = v; return this; }
-        public Builder normEps(double v) { normEps = v; return this; }
-        public Builder positional(PositionalKind v) { positional = v; return this; }
-        public Builder ropeBase(double v) { ropeBase = v; return this; }
-        public Builder ropeFraction(double v) { ropeFraction = v; return this; }
-        public Builder relativeBuckets(int v) { relativeBuckets = v; return this; }
-        public Builder relativeMaxDistance(int v) { relativeMaxDistance = v; return this; }
-        public Builder tieEmbeddings(boolean v) { tieEmbeddings = v; return this; }
-        public Builder bias(boolean v) { bias = v; return this; }
-        public Builder attention(AttentionKernel v) { attention = v; return this; }
+        private Builder(Map<String, Object> values) {
+            this.values = values;
+        }
+
+        private Builder set(String component, Object value) {
+            if (!values.containsKey(component)) {
+                throw new IllegalStateException("ModelConfig has no component " + component);
+            }
+            values.put(component, value);
+            return this;
+        }
+
+        public Builder type(ModelType v) { return set("type", v); }
+        public Builder vocabSize(int v) { return set("vocabSize", v); }
+        public Builder layers(int v) { return set("layers", v); }
+        public Builder encoderLayers(int v) { return set("encoderLayers", v); }
+        public Builder heads(int v) { return set("heads", v); }
+        public Builder kvHeads(int v) { return set("kvHeads", v); }
+        public Builder headDim(int v) { return set("headDim", v); }
+        public Builder qkNorm(boolean v) { return set("qkNorm", v); }
+        public Builder dModel(int v) { return set("dModel", v); }
+        public Builder dFf(int v) { return set("dFf", v); }
+        public Builder ffn(FfnKind v) { return set("ffn", v); }
+        public Builder gelu(Gelu v) { return set("gelu", v); }
+        public Builder context(int v) { return set("context", v); }
+        public Builder dropout(double v) { return set("dropout", v); }
+        public Builder normPlacement(NormPlacement v) { return set("normPlacement", v); }
+        public Builder norm(NormType v) { return set("norm", v); }
+        public Builder normEps(double v) { return set("normEps", v); }
+        public Builder positional(PositionalKind v) { return set("positional", v); }
+        public Builder ropeBase(double v) { return set("ropeBase", v); }
+        public Builder ropeFraction(double v) { return set("ropeFraction", v); }
+        public Builder relativeBuckets(int v) { return set("relativeBuckets", v); }
+        public Builder relativeMaxDistance(int v) { return set("relativeMaxDistance", v); }
+        public Builder tieEmbeddings(boolean v) { return set("tieEmbeddings", v); }
+        public Builder bias(boolean v) { return set("bias", Biases.of(v)); }
+        public Builder bias(Biases v) { return set("bias", v); }
+        public Builder attention(AttentionKernel v) { return set("attention", v); }
 
         public ModelConfig build() {
-            return new ModelConfig(type, vocabSize, layers, encoderLayers, heads, dModel, dFf, ffn, gelu, context,
-                    dropout, normPlacement, norm, normEps, positional, ropeBase, ropeFraction, relativeBuckets,
-                    relativeMaxDistance, tieEmbeddings, bias, attention);
+            return ModelKeys.construct(values);
         }
     }
 }

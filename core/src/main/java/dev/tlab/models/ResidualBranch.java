@@ -51,7 +51,7 @@ final class ResidualBranch {
     }
 
     private static Norm norm(ModelConfig config) {
-        return new Norm(config.norm(), config.dModel(), config.bias(), config.normEps());
+        return new Norm(config.norm(), config.dModel(), config.bias().norm(), config.normEps());
     }
 
     private Step timed(Norm norm) {

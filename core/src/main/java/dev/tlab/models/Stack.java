@@ -42,7 +42,7 @@ final class Stack {
             layers.add(registrar.add(prefix + "h." + i, new TransformerBlock(config, causal, cross, positional)));
         }
         lnf = config.normPlacement().hasFinalNorm()
-                ? registrar.add(prefix + "lnf", new Norm(config.norm(), config.dModel(), config.bias(), config.normEps()))
+                ? registrar.add(prefix + "lnf", new Norm(config.norm(), config.dModel(), config.bias().norm(), config.normEps()))
                 : null;
     }
 
@@ -52,7 +52,7 @@ final class Stack {
             case SINUSOIDAL -> new SinusoidalPositions(c.context(), c.dModel());
             case RELATIVE -> new RelativeBias(c.heads(), c.context(), c.relativeBuckets(), c.relativeMaxDistance(), causal);
             case ALIBI -> new Alibi(c.heads(), c.context(), causal);
-            case ROPE -> new Rotary(c.context(), c.headDim(), c.ropeFraction(), c.ropeBase());
+            case ROPE -> new Rotary(c.context(), c.headSize(), c.ropeFraction(), c.ropeBase());
             case NONE -> PositionalScheme.NONE;
         };
     }

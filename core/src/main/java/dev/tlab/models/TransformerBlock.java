@@ -36,20 +36,24 @@ public class TransformerBlock extends AbstractBlock {
         double projStd = 0.02 / Math.sqrt(2.0 * config.layers());
         // Each branch registers ln<id>, the sublayer, then postln<id>: that order is the parameters'
         // order, which fixes initialization draws and checkpoint layout.
-        attn = new SelfAttention(config.dModel(), config.heads(), causal, config.dropout(), config.bias(),
-                positional, projStd, config.attention());
+        attn = new SelfAttention(config.dModel(), config.headLayout(), causal, config.dropout(), config.bias(),
+                qkNormEps(config), positional, projStd, config.attention());
         attnBranch = new ResidualBranch(config, "1", "attn", attn, SublayerKind.ATTENTION, this::addChildBlock);
         if (cross) {
-            xattn = new CrossAttention(config.dModel(), config.heads(), config.dropout(), config.bias(), projStd,
+            xattn = new CrossAttention(config.dModel(), config.headLayout(), config.dropout(), config.bias(), qkNormEps(config), projStd,
                     config.attention());
             xattnBranch = new ResidualBranch(config, "x", "xattn", xattn, SublayerKind.ATTENTION, this::addChildBlock);
         } else {
             xattn = null;
             xattnBranch = null;
         }
-        mlp = new FeedForward(config.ffn(), config.gelu(), config.dModel(), config.ffHidden(), config.bias(), config.dropout(),
+        mlp = new FeedForward(config.ffn(), config.gelu(), config.dModel(), config.ffHidden(), config.bias().mlp(), config.dropout(),
                 projStd);
         mlpBranch = new ResidualBranch(config, "2", "mlp", mlp, SublayerKind.FFN, this::addChildBlock);
+    }
+
+    private static double qkNormEps(ModelConfig config) {
+        return config.qkNorm() ? config.normEps() : 0;
     }
 
     /** Self-attention and feed-forward only. */

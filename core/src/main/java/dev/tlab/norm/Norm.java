@@ -18,18 +18,11 @@ import dev.tlab.layers.Precision;
  */
 public class Norm extends AbstractBlock {
 
-    /** The default epsilon ({@code model.norm_eps}), PyTorch's and GPT-2's. */
-    public static final float EPS = 1e-5f;
-
     private final NormType type;
     private final long features;
     private final float eps;
     private final Parameter weight;
     private final Parameter bias;
-
-    public Norm(NormType type, long features, boolean withBias) {
-        this(type, features, withBias, EPS);
-    }
 
     /** @param eps added to the variance (LayerNorm) or mean square (RMSNorm) before the square root */
     public Norm(NormType type, long features, boolean withBias, double eps) {

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import dev.tlab.layers.Biases;
 import dev.tlab.positional.PositionalScheme;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class SelfAttentionTest {
         int width = 8;
         try (NDManager manager = NDManager.newBaseManager()) {
             SelfAttention attn =
-                    new SelfAttention(width, 2, true, 0.0, true, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
+                    new SelfAttention(width, HeadLayout.multiHead(width, 2), true, 0.0, Biases.ALL, 0, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
             attn.initialize(manager, DataType.FLOAT32, new Shape(1, length, width));
             // Larger weights so that real dependencies give clearly non-zero gradients.
             for (var p : attn.getParameters().values()) {
@@ -58,7 +59,7 @@ class SelfAttentionTest {
         // One head, d = 2, every projection the identity: q = k = v = x, output = mixed values.
         try (NDManager manager = NDManager.newBaseManager()) {
             SelfAttention attn =
-                    new SelfAttention(2, 1, true, 0.0, true, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
+                    new SelfAttention(2, HeadLayout.multiHead(2, 1), true, 0.0, Biases.ALL, 0, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
             attn.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 2));
             var params = attn.getParameters();
             params.get("01qkv_weight").getArray().set(new float[] {1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1});
@@ -89,7 +90,7 @@ class SelfAttentionTest {
     void headsSplitTheWidth() {
         try (NDManager manager = NDManager.newBaseManager()) {
             SelfAttention attn =
-                    new SelfAttention(12, 3, false, 0.0, false, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
+                    new SelfAttention(12, HeadLayout.multiHead(12, 3), false, 0.0, Biases.NONE, 0, PositionalScheme.NONE, 0.02, AttentionKernel.MATH);
             attn.initialize(manager, DataType.FLOAT32, new Shape(2, 4, 12));
             NDArray out = attn.forward(new ParameterStore(manager, false), manager.randomNormal(new Shape(2, 4, 12)), false);
             assertArrayEquals(new long[] {2, 4, 12}, out.getShape().getShape());
@@ -120,5 +121,20 @@ class SelfAttentionTest {
             System.arraycopy(flat, r * cols, out[r], 0, cols);
         }
         return out;
+    }
+
+    @Test
+    void theCacheHoldsOnlyTheKeyValueHeads() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            SelfAttention attn = new SelfAttention(16, new HeadLayout(4, 1, 4), true, 0.0, Biases.ALL, 0, PositionalScheme.NONE,
+                    0.02, AttentionKernel.MATH);
+            attn.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 16));
+            ParameterStore ps = new ParameterStore(manager, false);
+            try (KvCache cache = new KvCache(manager)) {
+                attn.forward(ps, manager.randomNormal(new Shape(1, 3, 16)), null, cache, false);
+                assertEquals(new Shape(1, 1, 3, 4), cache.get(attn)[0].getShape());
+                assertEquals(new Shape(1, 1, 3, 4), cache.get(attn)[1].getShape());
+            }
+        }
     }
 }

@@ -2,6 +2,9 @@ package dev.tlab.cli;
 
 import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigLoader;
+import dev.tlab.hf.HfImport;
+import dev.tlab.peft.PeftAdapter;
+import dev.tlab.peft.PeftImport;
 import dev.tlab.config.RunConfig;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;
@@ -25,6 +28,9 @@ import picocli.CommandLine.Spec;
             "finetune.freeze lists parameter name globs to keep fixed, e.g. [\"wte.*\", \"h.0.*\"] (names: tlab inspect).",
             "Characters of the new data that the checkpoint lacks get new rows in the token table and head"
                     + " (finetune.vocab: extend, the default; old ids and rows are kept) or stop the run (reject).",
+            "finetune.method: lora trains a LoRA adapter over the frozen base instead (finetune.lora: rank, alpha,"
+                    + " dropout, targets); its checkpoints hold the adapter and the base's identity. --adapter continues"
+                    + " from a peft LoRA adapter made for the base (its rank, alpha, dropout and targets replace CONFIG's).",
             "Outputs go to <output.dir>/<name>/ as for train; state.json records the parent checkpoint."
         })
 final class FinetuneCommand implements Callable<Integer> {
@@ -36,8 +42,13 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--from", required = true, paramLabel = "CHECKPOINT",
             description = "A checkpoint directory (e.g. runs/shakespeare-char/checkpoints/best), a run directory (its newest complete checkpoint)"
-                    + " or a Hugging Face GPT-2 folder (config.json and model.safetensors, read in place).")
+                    + " or a Hugging Face model folder (config.json, model.safetensors and, beyond GPT-2, tokenizer.json; read in place).")
     Path from;
+
+    @Option(names = "--adapter", paramLabel = "PEFT_DIR",
+            description = "A peft LoRA adapter folder (adapter_config.json, adapter_model.safetensors) made for the base"
+                    + " given with --from: training continues from it (sets finetune.method lora and its shape).")
+    Path adapter;
 
     @Option(names = "--resume-optimizer", description = "Keep the checkpoint's AdamW moments and step count instead of starting fresh.")
     boolean resumeOptimizer;
@@ -54,8 +65,17 @@ final class FinetuneCommand implements Callable<Integer> {
         if (resumeOptimizer) {
             all.add("finetune.resume_optimizer=true");
         }
+        RunStart start = HfImport.finetuneFrom(from, line -> {
+            if (!quiet) {
+                spec.commandLine().getErr().println(line);
+            }
+        });
+        if (adapter != null) {
+            PeftAdapter read = PeftImport.forBase(start, from, adapter);
+            all.addAll(read.overrides());
+            start.withAdapter(read.weights());
+        }
         RunConfig run = ConfigLoader.load(config, all);
-        RunStart start = RunStart.finetune(from);
         Trainer trainer = new Trainer(run, quiet ? null : spec.commandLine().getErr(), System.console() != null).from(start);
         try (SignalWatch signals = SignalWatch.install(run.train().checkpointSignal())) {
             trainer.stopOn(signals.request()).fit();

@@ -1,7 +1,10 @@
 package dev.tlab.cli;
 
 import dev.tlab.errors.ConfigException;
-import dev.tlab.hf.Gpt2Import;
+import dev.tlab.hf.Gpt2Config;
+import dev.tlab.hf.HfFolder;
+import dev.tlab.hf.HfImport;
+import dev.tlab.hf.HfModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,19 +19,21 @@ import picocli.CommandLine.Spec;
         name = "import",
         mixinStandardHelpOptions = true,
         description = {
-            "Import a Hugging Face GPT-2 folder (config.json and model.safetensors, or a sharded"
-                    + " model.safetensors.index.json) as a tlab run with one checkpoint, step-000000, on GPT-2's tokenizer.",
-            "sample, eval and finetune --from then use it like any run. tlab does not download weights; for example:",
-            "  huggingface-cli download openai-community/gpt2 --local-dir models/gpt2"
+            "Import a Hugging Face model folder (config.json and model.safetensors, or a sharded"
+                    + " model.safetensors.index.json; float32, float16 or bfloat16) as a tlab run with one checkpoint,"
+                    + " step-000000. config.json's model_type picks the family: gpt2 (on GPT-2's tokenizer), llama, mistral,"
+                    + " qwen2, qwen3 (on the folder's tokenizer.json, with its tokenizer_config.json and generation_config.json).",
+            "sample, eval and finetune --from then use it like any run. tlab does not download weights:"
+                    + " huggingface-cli download HuggingFaceTB/SmolLM2-135M --local-dir models/smollm2"
         })
 final class ImportCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FORMAT", description = "What to import: gpt2.")
+    @Parameters(index = "0", paramLabel = "FORMAT", description = "What to import: hf (any family above) or gpt2 (a GPT-2 folder only).")
     String format;
 
-    @Parameters(index = "1", paramLabel = "HF_DIR", description = "The Hugging Face folder, e.g. models/gpt2.")
+    @Parameters(index = "1", paramLabel = "HF_DIR", description = "The Hugging Face folder, e.g. models/smollm2.")
     Path source;
 
     @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "The run directory to create, e.g. runs/gpt2.")
@@ -39,11 +44,15 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!format.equals("gpt2")) {
-            throw new ConfigException("FORMAT: unknown '" + format + "'; tlab imports gpt2");
+        if (!format.equals("hf") && !format.equals("gpt2")) {
+            throw new ConfigException("FORMAT: unknown '" + format + "'; tlab imports hf (" + HfModels.TYPES + ") and gpt2");
+        }
+        if (format.equals("gpt2") && HfFolder.isFolder(source) && !(HfModels.read(source) instanceof Gpt2Config)) {
+            throw new ConfigException(source + "/config.json: not a GPT-2 (model_type " + HfModels.read(source).family()
+                    + "); import it with: tlab import hf " + source + " --out " + out);
         }
         var err = spec.commandLine().getErr();
-        Path checkpoint = Gpt2Import.run(source, out, overrides, line -> {
+        Path checkpoint = HfImport.run(source, out, overrides, line -> {
             err.println(line);
             err.flush();
         });

@@ -4,6 +4,7 @@ import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.hf.HfImport;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunStart start = RunStart.resume(run);
+        RunStart start = HfImport.resumeFrom(run);
         Path checkpoint = start.checkpoint();
         Path checkpoints = checkpoint.toAbsolutePath().normalize().getParent();
         if (checkpoints == null || !checkpoints.getFileName().toString().equals("checkpoints")) {

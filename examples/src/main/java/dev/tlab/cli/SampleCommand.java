@@ -96,6 +96,9 @@ final class SampleCommand implements Callable<Integer> {
                 err.printf("(stopped after %d tokens: the text filled the model's context of %d)%n",
                         sample.tokens(), model.model().config().context());
                 err.flush();
+            } else if (sample.end() == Sampler.End.END_OF_TEXT) {
+                err.printf("(stopped after %d tokens at the model's end-of-text token)%n", sample.tokens());
+                err.flush();
             }
         }
         return 0;

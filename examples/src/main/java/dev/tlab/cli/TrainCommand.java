@@ -1,8 +1,8 @@
 package dev.tlab.cli;
 
-import dev.tlab.checkpoint.RunStart;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
+import dev.tlab.hf.HfImport;
 import dev.tlab.inspect.ConfigReport;
 import dev.tlab.train.Trainer;
 import java.nio.file.Path;
@@ -64,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean terminal = System.console() != null;
         Trainer trainer = new Trainer(run, quiet ? null : spec.commandLine().getErr(), terminal);
         if (resume) {
-            trainer.from(RunStart.resume(run.runDir()));
+            trainer.from(HfImport.resumeFrom(run.runDir()));
         }
         try (SignalWatch signals = SignalWatch.install(run.train().checkpointSignal())) {
             trainer.stopOn(signals.request()).fit();

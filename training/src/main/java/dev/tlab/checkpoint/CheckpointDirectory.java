@@ -81,12 +81,15 @@ public final class CheckpointDirectory {
                     out -> SafeTensors.write(out, weights, metadata)));
             files.put(OPTIMIZER_FILE, DurableFiles.writeSynced(tmp.resolve(OPTIMIZER_FILE),
                     out -> SafeTensors.write(out, moments, metadata)));
-            // A BPE tokenizer travels with the weights; the manifest covers it like the tensors.
+            // A BPE tokenizer travels with the weights (a Hugging Face one with its tokenizer_config.json
+            // and generation_config.json); the manifest covers its files like the tensors.
             Path scratch = Files.createDirectories(tmp.resolve(".tokenizer"));
             tokenizer.save(scratch);
-            Path saved = scratch.resolve(Tokenizer.FILE);
-            if (Files.isRegularFile(saved)) {
-                files.put(Tokenizer.FILE, DurableFiles.writeSynced(tmp.resolve(Tokenizer.FILE), out -> Files.copy(saved, out)));
+            try (Stream<Path> saved = Files.list(scratch)) {
+                for (Path file : saved.sorted().toList()) {
+                    String fileName = file.getFileName().toString();
+                    files.put(fileName, DurableFiles.writeSynced(tmp.resolve(fileName), out -> Files.copy(file, out)));
+                }
             }
             DurableFiles.deleteTree(scratch);
             CheckpointState complete = state.withFiles(files);

@@ -40,6 +40,7 @@ import java.util.Map;
  * @param wallSeconds wall time of the run's steps up to this checkpoint, over every session of it
  *     (evaluations and checkpoints included); 0 when not recorded
  * @param files tensor file name to its size and SHA-256
+ * @param base for a LoRA run, the frozen base its adapter (the weights file) belongs to; null otherwise
  */
 public record CheckpointState(
         int formatVersion,
@@ -62,7 +63,8 @@ public record CheckpointState(
         String parent,
         int threads,
         double wallSeconds,
-        Map<String, FileDigest> files) {
+        Map<String, FileDigest> files,
+        @JsonInclude(JsonInclude.Include.NON_NULL) BaseModel base) {
 
     public static final int FORMAT_VERSION = 4;
     /** Format 3, still read: the character vocabulary in {@code vocab}, no {@code tokenizer}. */
@@ -90,19 +92,19 @@ public record CheckpointState(
         var info = TokenizerInfo.of(new dev.tlab.tokenize.CharTokenizer(rows));
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, null, rows, info, config, tlabVersion, djlVersion,
-                parent, threads, wallSeconds, files);
+                parent, threads, wallSeconds, files, base);
     }
 
 
     public CheckpointState withConfig(JsonNode tree) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, tree, tlabVersion, djlVersion,
-                parent, threads, wallSeconds, files);
+                parent, threads, wallSeconds, files, base);
     }
 
     public CheckpointState withFiles(Map<String, FileDigest> digests) {
         return new CheckpointState(formatVersion, step, optimizerSteps, tokensSeen, seed, stepSeeds, valLoss,
                 bestValLoss, bestValStep, lossScale, lossScaleGoodSteps, vocab, vocabulary, tokenizer, config, tlabVersion, djlVersion,
-                parent, threads, wallSeconds, digests);
+                parent, threads, wallSeconds, digests, base);
     }
 }

@@ -2,6 +2,7 @@ package dev.tlab.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.positional.PositionalKind;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,12 +22,16 @@ public final class Compatibility {
 
     /**
      * Every architecture setting that differs, as {@code "model.d_model: checkpoint 32, now 64"}.
-     * The vocabulary is compared separately ({@link #vocabulary}).
+     * The vocabulary is compared separately ({@link #vocabulary}). The context is architecture only
+     * for learned positions, whose table has a row per position: a RoPE model imported with a
+     * context of 131072 fine-tunes on 512.
      */
     public static List<String> architecture(ModelConfig saved, ModelConfig now) {
         List<String> out = new ArrayList<>();
         for (RecordComponent component : ModelConfig.class.getRecordComponents()) {
-            if (NOT_ARCHITECTURE.contains(component.getName())) {
+            if (NOT_ARCHITECTURE.contains(component.getName())
+                    || (component.getName().equals("context") && saved.positional() != PositionalKind.LEARNED
+                            && now.positional() == saved.positional())) {
                 continue;
             }
             Object a = value(component, saved);

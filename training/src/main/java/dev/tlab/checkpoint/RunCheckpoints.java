@@ -31,11 +31,15 @@ public final class RunCheckpoints {
     /** Wall time of the run before this session (from the checkpoint resumed), and when this session began. */
     private final double priorSeconds;
     private final long started = System.nanoTime();
+    private final BaseModel base;
     private double valLoss;
     private double bestValLoss;
     private long bestValStep;
 
-    /** @param precision saved for its loss scale */
+    /**
+     * @param parameters what the weights file holds: every parameter, or a LoRA run's adapter
+     * @param precision saved for its loss scale
+     */
     public RunCheckpoints(RunConfig config, Tokenizer tokenizer, Map<String, Parameter> parameters, AdamW optimizer,
             TrainingPrecision precision, RunStart.Progress progress) {
         this.dir = config.runDir().resolve("checkpoints");
@@ -46,6 +50,7 @@ public final class RunCheckpoints {
         this.precision = precision;
         this.parent = progress.parent();
         this.priorSeconds = progress.wallSeconds();
+        this.base = progress.base();
         this.valLoss = progress.valLoss();
         this.bestValLoss = progress.bestValLoss();
         this.bestValStep = progress.bestValStep();
@@ -79,7 +84,7 @@ public final class RunCheckpoints {
                 precision.savedScale(), precision.savedGoodSteps(), null,
                 tokenizer instanceof CharTokenizer characters ? characters.symbols() : null,
                 CheckpointState.TokenizerInfo.of(tokenizer), config.tree(), Versions.tlab(), Versions.djl(), parent,
-                DjlInternals.intraOpThreads(), priorSeconds + (System.nanoTime() - started) / 1e9, null);
+                DjlInternals.intraOpThreads(), priorSeconds + (System.nanoTime() - started) / 1e9, null, base);
     }
 
     private Map<String, NDArray> weights() {

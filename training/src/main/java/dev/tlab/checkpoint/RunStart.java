@@ -8,8 +8,6 @@ import dev.tlab.config.FinetuneConfig.VocabPolicy;
 import dev.tlab.config.RunConfig;
 import dev.tlab.config.TrainConfig;
 import dev.tlab.errors.ConfigException;
-import dev.tlab.hf.Gpt2Folder;
-import dev.tlab.hf.Gpt2Import;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.LrSchedule;
@@ -24,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Where a run's weights and optimizer state come from: a fresh model, the newest complete
@@ -44,6 +43,12 @@ public final class RunStart {
     private final List<String> skipped;
     /** Weights from elsewhere than the checkpoint's own file (a Hugging Face folder), or null. */
     private final TensorSource foreign;
+    /** A LoRA adapter to start from (tlab finetune --adapter), by tlab name, or null. */
+    private TensorSource adapter;
+    /** Reads a LoRA run's base that is a model folder. */
+    private Function<Path, TensorSource> folders = dir -> {
+        throw new ConfigException("the LoRA base " + dir + " is a model folder, which this command cannot read");
+    };
 
     private RunStart(Mode mode, CheckpointDirectory.Found found) {
         this.mode = mode;
@@ -55,7 +60,6 @@ public final class RunStart {
         this.foreign = null;
     }
 
-    /** A fine-tune from weights with no tlab checkpoint around them, described by {@code state}. */
     private RunStart(Path source, CheckpointState state, TensorSource weights) {
         this.mode = Mode.FINETUNE;
         this.checkpoint = source;
@@ -75,15 +79,38 @@ public final class RunStart {
     }
 
     /**
-     * @param path a checkpoint, a run directory (its newest complete checkpoint) or a Hugging Face
-     *     GPT-2 folder (read in place, as {@code tlab import gpt2} would import it)
+     * {@link #resume(Path)}, reading a LoRA run's base with {@code folders} when it is a model folder
+     * rather than a checkpoint (the Hugging Face reader: see {@code HfImport.resumeFrom}).
      */
+    public static RunStart resume(Path path, Function<Path, TensorSource> folders) {
+        RunStart start = resume(path);
+        start.folders = folders;
+        return start;
+    }
+
+    /** @param path a checkpoint or a run directory (its newest complete checkpoint) */
     public static RunStart finetune(Path path) {
-        if (Gpt2Folder.isFolder(path)) {
-            Gpt2Folder folder = Gpt2Folder.open(path);
-            return new RunStart(path, Gpt2Import.state(folder, Gpt2Import.runConfig(folder, path, List.of())), folder);
-        }
         return new RunStart(Mode.FINETUNE, CheckpointDirectory.locate(path));
+    }
+
+    /**
+     * A fine-tune from weights with no tlab checkpoint around them (a model folder read in place),
+     * described by {@code state} as an import of it would be; its tokenizer files lie in {@code source}.
+     */
+    public static RunStart finetune(Path source, CheckpointState state, TensorSource weights) {
+        return new RunStart(source, state, weights);
+    }
+
+    /**
+     * Starts a LoRA fine-tune's adapter from {@code weights} (a peft adapter read for this base)
+     * instead of A random and B zero.
+     */
+    public RunStart withAdapter(TensorSource weights) {
+        if (mode != Mode.FINETUNE) {
+            throw new IllegalStateException("an adapter starts a fine-tune");
+        }
+        this.adapter = weights;
+        return this;
     }
 
     public boolean isScratch() {
@@ -168,26 +195,53 @@ public final class RunStart {
 
     /**
      * Where training continues, and the history that {@code state.json} carries on; {@code
-     * optimizer} is the AdamW state to continue ({@link AdamW.State#FRESH} unless resuming or asked to).
+     * optimizer} is the AdamW state to continue ({@link AdamW.State#FRESH} unless resuming or asked to);
+     * {@code base} is a LoRA run's frozen base, null for other runs.
      */
     public record Progress(long step, long tokensSeen, double valLoss, double bestValLoss, long bestValStep,
-            double lossScale, int lossScaleGoodSteps, String parent, AdamW.State optimizer, double wallSeconds) {}
+            double lossScale, int lossScaleGoodSteps, String parent, AdamW.State optimizer, double wallSeconds,
+            BaseModel base) {}
+
+    /** {@link #load(RunConfig, ModelConfig, Tokenizer, Map, Map, Map, NDManager, Consumer)} of a run that trains the model itself. */
+    public Progress load(RunConfig config, ModelConfig model, Tokenizer tokenizer, Map<String, Parameter> parameters,
+            Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
+        return load(config, model, tokenizer, parameters, parameters, trainable, manager, say);
+    }
 
     /**
      * Checks the model and vocabulary against the checkpoint, then loads weights into the model built
-     * from {@code config} and reads the optimizer state (when resuming or asked to) for AdamW.
+     * from {@code config} and reads the optimizer state (when resuming or asked to) for AdamW. A LoRA
+     * run's checkpoint holds only its adapter: resuming it loads the base it records (refused if the
+     * base changed since) and then the adapter; a LoRA fine-tune loads the checkpoint as its base.
      *
      * @param model the config of the model the task built
      * @param tokenizer the task's tokenizer
-     * @param parameters every parameter by name
+     * @param base the model's own parameters by name
+     * @param parameters what this run's checkpoints hold: {@code base}, or a LoRA run's adapter
      * @param trainable the parameters AdamW will train, by name
      * @param say where notes go (skipped checkpoints, changed settings, added characters)
      * @throws ConfigException listing every difference that makes the checkpoint unusable
      */
-    public Progress load(RunConfig config, ModelConfig model, Tokenizer tokenizer, Map<String, Parameter> parameters,
-            Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
+    public Progress load(RunConfig config, ModelConfig model, Tokenizer tokenizer, Map<String, Parameter> base,
+            Map<String, Parameter> parameters, Map<String, Parameter> trainable, NDManager manager, Consumer<String> say) {
+        boolean lora = config.finetune().isLora();
         if (mode == Mode.SCRATCH) {
-            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH, 0);
+            if (lora) {
+                throw new ConfigException("finetune.method: lora trains an adapter over a trained model; start it with"
+                        + " tlab finetune CONFIG --from BASE (a checkpoint or a Hugging Face folder)");
+            }
+            return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH, 0, null);
+        }
+        BaseModel recorded = state.base();
+        if (mode == Mode.FINETUNE && recorded != null) {
+            throw new ConfigException(checkpoint + " holds a LoRA adapter over " + recorded.path() + ", not a whole model:"
+                    + " continue its run with tlab resume, fine-tune from the base, or export the merged model"
+                    + " (tlab export RUN --format hf --merge OUT) and fine-tune from that");
+        }
+        if (mode == Mode.RESUME && (recorded != null) != lora) {
+            throw new ConfigException("finetune.method: " + checkpoint + " belongs to a "
+                    + (recorded != null ? "lora" : "full") + " run, and a resume keeps its method; set it back to "
+                    + (recorded != null ? "lora" : "full"));
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
         List<String> problems = new ArrayList<>(
@@ -199,6 +253,11 @@ public final class RunStart {
         VocabularyRows rows = characters ? VocabularyRows.between(state.vocabulary(), now) : VocabularyRows.IDENTITY;
         boolean extend = mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.EXTEND
                 && rows.added().length > 0 && now.length == state.vocabulary().length + rows.added().length;
+        if (lora && extend) {
+            throw new ConfigException("finetune.method: lora keeps the base's vocabulary, and the data has "
+                    + rows.added().length + " characters it lacks (" + Compatibility.printable(rows.added())
+                    + "); their rows would stay untrained. Use finetune.method full, or data the base covers");
+        }
         if (vocabDiff != null && !extend) {
             problems.add(vocabDiff + (mode == Mode.FINETUNE && config.finetune().vocab() == VocabPolicy.REJECT
                     ? " (finetune.vocab is reject; set it to extend to add rows for them)" : ""));
@@ -232,20 +291,38 @@ public final class RunStart {
             throw new ConfigException("finetune.resume_optimizer: " + checkpoint + " is a Hugging Face folder, which holds"
                     + " no optimizer state; fine-tune with a fresh optimizer");
         }
-        if (foreign != null) {
-            WeightLoader.loadWeights(foreign, parameters, manager, rows);
-        } else {
+        if (lora && mode == Mode.FINETUNE && config.finetune().resumeOptimizer()) {
+            throw new ConfigException("finetune.resume_optimizer: a lora run trains a new adapter, which the base's"
+                    + " AdamW moments do not belong to; fine-tune with a fresh optimizer");
+        }
+        BaseModel baseModel = null;
+        if (recorded != null) {
+            recorded.verify();
+            WeightLoader.loadWeights(recorded.weights(folders), base, manager, rows);
             WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
+            baseModel = recorded;
+        } else {
+            WeightLoader.loadWeights(foreign != null ? foreign : TensorSource.of(SafeTensors.map(
+                    checkpoint.resolve(CheckpointDirectory.MODEL_FILE))), base, manager, rows);
+            baseModel = lora ? BaseModel.of(checkpoint, state.config()) : null;
+        }
+        if (adapter != null) {
+            if (!lora) {
+                throw new ConfigException("--adapter needs finetune.method lora");
+            }
+            WeightLoader.loadWeights(adapter, parameters, manager, VocabularyRows.IDENTITY);
+            say.accept("adapter from " + adapter.describe());
         }
         AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()
                 ? readMoments(trainable, rows, manager, say) : AdamW.State.FRESH;
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
         if (mode == Mode.RESUME) {
             return new Progress(state.step(), state.tokensSeen(), state.valLoss(), state.bestValLoss(),
-                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent(), optimizer, state.wallSeconds());
+                    state.bestValStep(), state.lossScale(), state.lossScaleGoodSteps(), state.parent(), optimizer, state.wallSeconds(),
+                    baseModel);
         }
         return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0,
-                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer, 0);
+                checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer, 0, baseModel);
     }
 
     private AdamW.State readMoments(Map<String, Parameter> trainable, VocabularyRows rows, NDManager manager,

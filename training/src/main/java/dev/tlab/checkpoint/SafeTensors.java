@@ -184,13 +184,19 @@ public final class SafeTensors {
             return header.byName();
         }
 
-        /** The tensor {@code name}, created in {@code manager}. */
+        /**
+         * The tensor {@code name}, created in {@code manager}. A bfloat16 tensor comes back as
+         * float32 (exactly: bfloat16 is float32's upper half), since DJL's default PyTorch library
+         * cannot hold bfloat16.
+         */
         public NDArray read(String name, NDManager manager) {
             Entry e = header.byName().get(name);
             if (e == null) {
                 throw new IllegalArgumentException(file + " has no tensor '" + name + "'");
             }
-            refuseUnloadable(file, e);
+            if (!e.dtype().equals("BF16")) {
+                refuseUnloadable(file, e);
+            }
             long length = e.end() - e.begin();
             if (length > Integer.MAX_VALUE) {
                 throw new ConfigException(file + ": tensor '" + name + "' has " + length
@@ -201,10 +207,14 @@ public final class SafeTensors {
                         .order(ByteOrder.LITTLE_ENDIAN);
                 // DJL's PyTorch engine wraps a direct buffer without copying it (torch::from_blob), and
                 // the map is unmapped once the collector finds it unreachable: copy while it is held.
+                boolean bf16 = e.dtype().equals("BF16");
+                ByteBuffer values = bf16 ? widenBfloat16(data) : data;
                 NDArray array;
-                try (NDArray view = manager.create(data, e.djlShape(), DataType.fromSafetensors(e.dtype()))) {
+                try (NDArray view = manager.create(values, e.djlShape(),
+                        bf16 ? DataType.FLOAT32 : DataType.fromSafetensors(e.dtype()))) {
                     array = view.duplicate();
                 } finally {
+                    java.lang.ref.Reference.reachabilityFence(values);
                     java.lang.ref.Reference.reachabilityFence(data);
                 }
                 array.setName(name);
@@ -213,6 +223,17 @@ public final class SafeTensors {
                 throw new ConfigException(file + ": cannot read (" + ex.getMessage() + ")", ex);
             }
         }
+    }
+
+    /** bfloat16 values as float32 ones, in a direct buffer: each is the upper 16 bits of its float32. */
+    static ByteBuffer widenBfloat16(ByteBuffer bf16) {
+        java.nio.ShortBuffer in = bf16.asShortBuffer();
+        ByteBuffer out = ByteBuffer.allocateDirect(in.remaining() * 4).order(ByteOrder.LITTLE_ENDIAN);
+        java.nio.IntBuffer ints = out.asIntBuffer();
+        while (in.hasRemaining()) {
+            ints.put((in.get() & 0xFFFF) << 16);
+        }
+        return out;
     }
 
     /** Checks the header of {@code file} and maps it for reading tensor by tensor. */

@@ -7,15 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.tlab.attention.AttentionKernel;
 import dev.tlab.data.DataTask;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.errors.ConfigException;
-import dev.tlab.layers.FfnKind;
-import dev.tlab.layers.Gelu;
-import dev.tlab.norm.NormPlacement;
-import dev.tlab.norm.NormType;
-import dev.tlab.positional.PositionalKind;
+import dev.tlab.lora.LoraSpec;
+import dev.tlab.models.ModelConfig;
+import dev.tlab.models.ModelKeys;
 import dev.tlab.sample.ContextLimit;
 import java.util.function.Supplier;
 import java.io.IOException;
@@ -176,7 +173,7 @@ public final class ConfigLoader {
 
     /** The defaults tree, a fresh copy each call. */
     public static ObjectNode defaults() {
-        try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.yaml")) {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(ModelKeys.DEFAULTS_RESOURCE)) {
             return (ObjectNode) YAML.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -302,29 +299,7 @@ public final class ConfigLoader {
                         + task.model() + " models; the model type follows data.task, so remove model.type");
             }
         }
-        ModelSettings model =
-                new ModelSettings(
-                        task.model(),
-                        c.integer("model.layers"),
-                        c.integer("model.encoder_layers"),
-                        c.integer("model.heads"),
-                        c.integer("model.d_model"),
-                        c.integer("model.d_ff"),
-                        parse(() -> FfnKind.parse(c.text("model.ffn"))),
-                        parse(() -> Gelu.parse(c.text("model.gelu"))),
-                        c.integer("model.context"),
-                        c.number("model.dropout"),
-                        parse(() -> NormPlacement.parse(c.text("model.norm_placement"))),
-                        parse(() -> NormType.parse(c.text("model.norm"))),
-                        c.number("model.norm_eps"),
-                        parse(() -> PositionalKind.parse(c.text("model.positional"))),
-                        c.number("model.rope_base"),
-                        c.number("model.rope_fraction"),
-                        c.integer("model.relative_buckets"),
-                        c.integer("model.relative_max_distance"),
-                        c.bool("model.tie_embeddings"),
-                        c.bool("model.bias"),
-                        parse(() -> AttentionKernel.parse(c.text("model.attention"))));
+        ModelConfig model = parse(() -> ModelKeys.bind(c.node("model"), task.model()));
         double[] betas = c.numbers("train.betas", 2);
         TrainConfig train =
                 new TrainConfig(
@@ -399,7 +374,17 @@ public final class ConfigLoader {
                         c.text("sample.stop"),
                         parse(() -> ContextLimit.parse(c.text("sample.context_limit"))));
         FinetuneConfig finetune = new FinetuneConfig(c.texts("finetune.freeze"),
-                FinetuneConfig.VocabPolicy.parse(c.text("finetune.vocab")), c.bool("finetune.resume_optimizer"));
+                FinetuneConfig.VocabPolicy.parse(c.text("finetune.vocab")), c.bool("finetune.resume_optimizer"),
+                FinetuneConfig.Method.parse(c.text("finetune.method")),
+                new LoraSpec(c.integer("finetune.lora.rank"), c.number("finetune.lora.alpha"),
+                        c.number("finetune.lora.dropout"), c.texts("finetune.lora.targets")),
+                c.text("finetune.base_precision"));
+        String basePrecision = finetune.basePrecision();
+        if (!basePrecision.equals("fp32") && !basePrecision.equals(train.precision())) {
+            throw new ConfigException("finetune.base_precision: " + basePrecision + " needs train.precision " + basePrecision
+                    + " (the frozen base is multiplied in the activations' type); it is " + train.precision()
+                    + ", so use base_precision fp32 or train.precision " + basePrecision);
+        }
         MetricsConfig metrics = new MetricsConfig(c.bool("metrics.tensorboard"));
         return new RunConfig(c.text("name"), model, train, data, checkpoint, sample, finetune, metrics,
                 Path.of(c.text("output.dir")));

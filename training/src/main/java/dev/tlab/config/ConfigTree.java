@@ -3,9 +3,11 @@ package dev.tlab.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.util.JsonValues;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Typed reads from a merged config tree; every error names the dotted key. */
 final class ConfigTree {
@@ -28,64 +30,32 @@ final class ConfigTree {
     }
 
     int integer(String key) {
-        JsonNode node = node(key);
-        if (!node.isIntegralNumber()) {
-            throw new ConfigException(key + ": expected an integer, got " + describe(node));
-        }
-        if (!node.canConvertToInt()) {
-            throw outOfRange(key, node, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        }
-        return node.intValue();
+        return read(() -> JsonValues.integer(key, node(key)));
     }
 
     long longValue(String key) {
-        JsonNode node = node(key);
-        if (!node.isIntegralNumber()) {
-            throw new ConfigException(key + ": expected an integer, got " + describe(node));
-        }
-        if (!node.canConvertToLong()) {
-            throw outOfRange(key, node, Long.MIN_VALUE, Long.MAX_VALUE);
-        }
-        return node.longValue();
+        return read(() -> JsonValues.longValue(key, node(key)));
     }
 
     double number(String key) {
-        JsonNode node = node(key);
-        if (!node.isNumber()) {
-            throw new ConfigException(key + ": expected a number, got " + describe(node));
-        }
-        return finite(key, node);
-    }
-
-    /** A number too large for a double (1e400) reads as Infinity; no setting means that, so it is refused. */
-    private static double finite(String key, JsonNode node) {
-        double value = node.doubleValue();
-        if (!Double.isFinite(value)) {
-            throw new ConfigException(key + ": expected a finite number, got " + node.asText()
-                    + (node.isFloatingPointNumber() && !Double.isNaN(value) ? " (too large for a double)" : ""));
-        }
-        return value;
-    }
-
-    private static ConfigException outOfRange(String key, JsonNode node, long min, long max) {
-        String bound = node.bigIntegerValue().signum() < 0 ? "at least " + min : "at most " + max;
-        return new ConfigException(key + ": " + node.asText() + " is out of range; " + bound);
+        return read(() -> JsonValues.number(key, node(key)));
     }
 
     boolean bool(String key) {
-        JsonNode node = node(key);
-        if (!node.isBoolean()) {
-            throw new ConfigException(key + ": expected true or false, got " + describe(node));
-        }
-        return node.booleanValue();
+        return read(() -> JsonValues.bool(key, node(key)));
     }
 
     String text(String key) {
-        JsonNode node = node(key);
-        if (!node.isValueNode() || node.isNull()) {
-            throw new ConfigException(key + ": expected a string, got " + describe(node));
+        return read(() -> JsonValues.text(key, node(key)));
+    }
+
+    /** A typed read, its error (which names the key) as a config error. */
+    private static <T> T read(Supplier<T> value) {
+        try {
+            return value.get();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
         }
-        return node.asText();
     }
 
     List<String> texts(String key) {
@@ -116,7 +86,7 @@ final class ConfigTree {
                     values = null;
                     break;
                 }
-                values.add(finite(key, element));
+                values.add(read(() -> JsonValues.finite(key, element)));
             }
         }
         if (values == null || values.size() != count) {
@@ -127,6 +97,6 @@ final class ConfigTree {
     }
 
     private static String describe(JsonNode node) {
-        return node.isTextual() ? "'" + node.asText() + "'" : node.toString();
+        return JsonValues.describe(node);
     }
 }

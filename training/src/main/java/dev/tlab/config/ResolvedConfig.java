@@ -3,6 +3,7 @@ package dev.tlab.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tlab.models.ModelKeys;
 import java.util.Locale;
 
 /**
@@ -20,28 +21,7 @@ final class ResolvedConfig {
         ObjectNode root = YAML.createObjectNode();
         root.put("name", run.name());
 
-        ModelSettings m = run.model();
-        ObjectNode model = root.putObject("model");
-        model.put("layers", m.layers());
-        model.put("encoder_layers", m.encoderLayers());
-        model.put("heads", m.heads());
-        model.put("d_model", m.dModel());
-        model.put("d_ff", m.dFf());
-        model.put("ffn", m.ffn().toString());
-        model.put("gelu", m.gelu().toString());
-        model.put("context", m.context());
-        model.put("dropout", m.dropout());
-        model.put("norm_placement", m.normPlacement().toString());
-        model.put("norm", m.norm().toString());
-        model.put("norm_eps", m.normEps());
-        model.put("positional", m.positional().toString());
-        model.put("rope_base", m.ropeBase());
-        model.put("rope_fraction", m.ropeFraction());
-        model.put("relative_buckets", m.relativeBuckets());
-        model.put("relative_max_distance", m.relativeMaxDistance());
-        model.put("tie_embeddings", m.tieEmbeddings());
-        model.put("bias", m.bias());
-        model.put("attention", m.attention().toString());
+        root.set("model", ModelKeys.tree(run.model()));
 
         TrainConfig t = run.train();
         ObjectNode train = root.putObject("train");
@@ -98,6 +78,13 @@ final class ResolvedConfig {
         f.freeze().forEach(finetune.putArray("freeze")::add);
         finetune.put("vocab", f.vocab().name().toLowerCase(Locale.ROOT));
         finetune.put("resume_optimizer", f.resumeOptimizer());
+        finetune.put("method", f.method().toString());
+        ObjectNode lora = finetune.putObject("lora");
+        lora.put("rank", f.lora().rank());
+        lora.put("alpha", f.lora().alpha());
+        lora.put("dropout", f.lora().dropout());
+        f.lora().targets().forEach(lora.putArray("targets")::add);
+        finetune.put("base_precision", f.basePrecision());
 
         SampleConfig s = run.sample();
         ObjectNode sample = root.putObject("sample");

@@ -2,15 +2,17 @@ package dev.tlab.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.models.ModelConfig;
 import java.nio.file.Path;
 
 /**
- * One run, fully resolved and validated. {@link ConfigLoader} makes it; {@link #tree} writes it
+ * One run, fully resolved and validated; its model's vocabulary is 0 until the tokenizer is known
+ * ({@link ModelConfig#forVocabulary}). {@link ConfigLoader} makes it; {@link #tree} writes it
  * back as the config tree that {@link ConfigLoader#fromTree} reads, for {@code state.json}.
  */
 public record RunConfig(
         String name,
-        ModelSettings model,
+        ModelConfig model,
         TrainConfig train,
         DataConfig data,
         CheckpointConfig checkpoint,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
 import dev.tlab.models.ModelConfig;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Hugging Face GPT-2's {@code config.json}: the settings of its one architecture (pre-LN
@@ -28,13 +30,25 @@ import java.util.Map;
  * @param inner the MLP's hidden width ({@code n_inner}; null in the file means 4 x n_embd)
  */
 public record Gpt2Config(int layers, int heads, int dModel, int positions, int vocabSize, double layerNormEps,
-        Gelu gelu, int inner) {
+        Gelu gelu, int inner) implements HfModel {
 
     public static final String FILE = "config.json";
 
     /** Hugging Face activation names and the GELU each one is. */
     private static final Map<String, Gelu> ACTIVATIONS = Map.of(
             "gelu_new", Gelu.TANH, "gelu_pytorch_tanh", Gelu.TANH, "gelu_fast", Gelu.TANH, "gelu", Gelu.ERF);
+    /**
+     * Model keys {@link #of} lets through: those {@code config.json} carries, and those that only act
+     * together with a setting GPT-2 lacks (refused by that setting's key) or do not touch the
+     * weights. Every other key has a GPT-2 value and any other value of it is refused by name;
+     * {@code Gpt2ExportTest} checks that for every key.
+     */
+    static final Set<String> LET_THROUGH = Set.of(
+            "layers", "heads", "d_model", "d_ff", "gelu", "context", "dropout", "norm_eps", // carried
+            "encoder_layers", // only with data.task of an encoder_decoder
+            "rope_base", "rope_fraction", // only with positional rope
+            "relative_buckets", "relative_max_distance", // only with positional relative
+            "attention"); // how scores are computed, not what
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -91,6 +105,26 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         return new Gpt2Config(layers, heads, dModel, positions, vocab, eps, gelu, inner);
     }
 
+    @Override
+    public String family() {
+        return "GPT-2";
+    }
+
+    @Override
+    public List<HfTensor> tensors() {
+        return Gpt2Layout.tensors(this);
+    }
+
+    @Override
+    public String prefix() {
+        return Gpt2Layout.PREFIX;
+    }
+
+    @Override
+    public boolean ignored(String hfName) {
+        return Gpt2Layout.ignored(hfName);
+    }
+
     /**
      * The GPT-2 config of a tlab model, refusing, by config key, every setting GPT-2's architecture
      * cannot express.
@@ -101,6 +135,15 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         List<String> problems = new ArrayList<>();
         if (model.type() != ModelType.DECODER) {
             problems.add("data.task trains an " + model.type() + " (GPT-2 is a decoder: data.task lm)");
+        }
+        if (model.keyValueHeads() != model.heads()) {
+            problems.add("model.kv_heads is " + model.kvHeads() + " (GPT-2 has a key/value head per query head: 0)");
+        }
+        if ((long) model.headSize() * model.heads() != model.dModel()) {
+            problems.add("model.head_dim is " + model.headDim() + " (GPT-2's heads split model.d_model: 0)");
+        }
+        if (model.qkNorm()) {
+            problems.add("model.qk_norm is true (GPT-2 has no norm on queries and keys)");
         }
         if (model.positional() != PositionalKind.LEARNED) {
             problems.add("model.positional is " + model.positional() + " (GPT-2 has learned positions)");
@@ -117,8 +160,8 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
         if (!model.tieEmbeddings()) {
             problems.add("model.tie_embeddings is false (GPT-2 ties its head to wte)");
         }
-        if (!model.bias()) {
-            problems.add("model.bias is false (GPT-2 has biases)");
+        if (!model.bias().equals(Biases.ALL)) {
+            problems.add("model.bias is " + model.bias() + " (GPT-2 has biases everywhere: true)");
         }
         if (tokenizerKind.equals("char")) {
             problems.add("data.tokenizer is char (a character vocabulary has no tokenizer file a GPT-2 folder could carry;"
@@ -135,6 +178,7 @@ public record Gpt2Config(int layers, int heads, int dModel, int positions, int v
      * The run config this GPT-2 is in tlab's keys: the {@code model} section and {@code
      * data.tokenizer: gpt2}. Dropout is 0 (GPT-2's 0.1 is a training setting; a fine-tune sets its own).
      */
+    @Override
     public ObjectNode runTree() {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode model = root.putObject("model");

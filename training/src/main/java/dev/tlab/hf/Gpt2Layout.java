@@ -14,37 +14,28 @@ public final class Gpt2Layout {
     /** What {@code save_pretrained} puts before every name; the hub's {@code gpt2} file has none. */
     public static final String PREFIX = "transformer.";
 
-    /** One tensor: tlab's name, GPT-2's (without prefix), GPT-2's shape, and whether it is transposed. */
-    public record Tensor(String tlab, String hf, long[] hfShape, boolean transposed) {
-
-        /** The shape in tlab's layout. */
-        public long[] tlabShape() {
-            return transposed ? new long[] {hfShape[1], hfShape[0]} : hfShape;
-        }
-    }
-
     private Gpt2Layout() {}
 
     /** Every tensor of a GPT-2 of this shape, in GPT-2's order. */
-    public static List<Tensor> tensors(Gpt2Config c) {
+    public static List<HfTensor> tensors(Gpt2Config c) {
         long d = c.dModel();
         long inner = c.inner();
-        List<Tensor> out = new ArrayList<>();
-        out.add(new Tensor("wte.weight", "wte.weight", new long[] {c.vocabSize(), d}, false));
-        out.add(new Tensor("wpe.weight", "wpe.weight", new long[] {c.positions(), d}, false));
+        List<HfTensor> out = new ArrayList<>();
+        out.add(HfTensor.renamed("wte.weight", "wte.weight", c.vocabSize(), d));
+        out.add(HfTensor.renamed("wpe.weight", "wpe.weight", c.positions(), d));
         for (int i = 0; i < c.layers(); i++) {
             String t = "h." + i + ".";
             vector(out, t + "ln1", t + "ln_1", d, "weight");
             vector(out, t + "ln1", t + "ln_1", d, "bias");
-            out.add(new Tensor(t + "attn.qkv.weight", t + "attn.c_attn.weight", new long[] {d, 3 * d}, true));
+            out.add(HfTensor.transposed(t + "attn.qkv.weight", t + "attn.c_attn.weight", d, 3 * d));
             vector(out, t + "attn.qkv", t + "attn.c_attn", 3 * d, "bias");
-            out.add(new Tensor(t + "attn.proj.weight", t + "attn.c_proj.weight", new long[] {d, d}, true));
+            out.add(HfTensor.transposed(t + "attn.proj.weight", t + "attn.c_proj.weight", d, d));
             vector(out, t + "attn.proj", t + "attn.c_proj", d, "bias");
             vector(out, t + "ln2", t + "ln_2", d, "weight");
             vector(out, t + "ln2", t + "ln_2", d, "bias");
-            out.add(new Tensor(t + "mlp.fc.weight", t + "mlp.c_fc.weight", new long[] {d, inner}, true));
+            out.add(HfTensor.transposed(t + "mlp.fc.weight", t + "mlp.c_fc.weight", d, inner));
             vector(out, t + "mlp.fc", t + "mlp.c_fc", inner, "bias");
-            out.add(new Tensor(t + "mlp.proj.weight", t + "mlp.c_proj.weight", new long[] {inner, d}, true));
+            out.add(HfTensor.transposed(t + "mlp.proj.weight", t + "mlp.c_proj.weight", inner, d));
             vector(out, t + "mlp.proj", t + "mlp.c_proj", d, "bias");
         }
         vector(out, "lnf", "ln_f", d, "weight");
@@ -60,7 +51,7 @@ public final class Gpt2Layout {
         return hfName.endsWith(".attn.bias") || hfName.endsWith(".attn.masked_bias") || hfName.equals("lm_head.weight");
     }
 
-    private static void vector(List<Tensor> out, String tlab, String hf, long size, String kind) {
-        out.add(new Tensor(tlab + "." + kind, hf + "." + kind, new long[] {size}, false));
+    private static void vector(List<HfTensor> out, String tlab, String hf, long size, String kind) {
+        out.add(HfTensor.renamed(tlab + "." + kind, hf + "." + kind, size));
     }
 }

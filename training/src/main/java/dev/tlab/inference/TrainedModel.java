@@ -5,11 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.CheckpointState;
+import dev.tlab.checkpoint.VocabularyRows;
 import dev.tlab.checkpoint.WeightLoader;
 import dev.tlab.config.ConfigLoader;
 import dev.tlab.config.RunConfig;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.finetune.LoraSetup;
+import dev.tlab.hf.HfFolder;
+import dev.tlab.lora.Lora;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.EncoderDecoder;
 import dev.tlab.models.ModelType;
@@ -35,15 +39,17 @@ public final class TrainedModel implements AutoCloseable {
     private final CheckpointState state;
     private final RunConfig config;
     private final Path checkpoint;
+    private final Lora lora;
 
     private TrainedModel(NDManager manager, TokenModel model, Tokenizer tokenizer, CheckpointState state,
-            RunConfig config, Path checkpoint) {
+            RunConfig config, Path checkpoint, Lora lora) {
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
         this.state = state;
         this.config = config;
         this.checkpoint = checkpoint;
+        this.lora = lora;
     }
 
     /** @param path a run directory, its checkpoints directory, or one checkpoint */
@@ -73,10 +79,20 @@ public final class TrainedModel implements AutoCloseable {
             TokenModel model = type == ModelType.ENCODER_DECODER
                     ? EncoderDecoder.create(config, manager)
                     : DecoderLM.create(config, manager);
-            WeightLoader.loadWeights(checkpoint, model.namedParameters(), manager);
+            Lora lora = null;
+            if (state.base() == null) {
+                WeightLoader.loadWeights(checkpoint, model.namedParameters(), manager);
+            } else {
+                // A LoRA run's checkpoint holds the adapter; the weights under it are its base's.
+                state.base().verify();
+                WeightLoader.loadWeights(state.base().weights(HfFolder::open), model.namedParameters(), manager, VocabularyRows.IDENTITY);
+                lora = LoraSetup.attach(run.finetune().lora(), model, manager);
+                WeightLoader.loadWeights(checkpoint, lora.parameters(), manager);
+                say.accept("LoRA adapter over " + state.base().path());
+            }
             found.skipped().forEach(skipped -> say.accept("skipping incomplete checkpoint " + skipped));
             say.accept("using checkpoint " + checkpoint + " (step " + state.step() + ")");
-            return new TrainedModel(manager, model, tokenizer, state, run, checkpoint);
+            return new TrainedModel(manager, model, tokenizer, state, run, checkpoint, lora);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -164,6 +180,11 @@ public final class TrainedModel implements AutoCloseable {
 
     public Path checkpoint() {
         return checkpoint;
+    }
+
+    /** A LoRA run's adapters, attached to {@link #model()}; null for a checkpoint of a whole model. */
+    public Lora lora() {
+        return lora;
     }
 
     @Override

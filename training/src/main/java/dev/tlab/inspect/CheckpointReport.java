@@ -1,5 +1,6 @@
 package dev.tlab.inspect;
 
+import dev.tlab.layers.Biases;
 import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.CheckpointState;
 import dev.tlab.checkpoint.SafeTensors;
@@ -52,7 +53,8 @@ public final class CheckpointReport {
                 model.encoderLayers() > 0 ? " (" + model.encoderLayers() + " encoder)" : "", model.heads(), model.dModel(),
                 model.ffHidden(), name(model.ffn()), model.context(), model.vocabSize(), name(model.positional()),
                 name(model.norm()), name(model.normPlacement()), model.tieEmbeddings() ? ", tied embeddings" : "",
-                model.bias() ? "" : ", no bias", model.dropout()));
+                model.bias().equals(Biases.ALL) ? "" : model.bias().equals(Biases.NONE) ? ", no bias"
+                        : ", biases " + model.bias(), model.dropout()));
         line(out, "train", String.format(Locale.ROOT,
                 "%s on %s | batch %d x %d accum | lr %s -> %s, warmup %d | weight decay %s | %s",
                 name(run.data().task()), run.data().task().synthetic() ? "generated problems" : run.data().path(),
@@ -66,11 +68,19 @@ public final class CheckpointReport {
         if (state.parent() != null) {
             line(out, "fine-tuned", "from " + state.parent());
         }
+        if (state.base() != null) {
+            var lora = run.finetune().lora();
+            line(out, "lora", String.format(Locale.ROOT, "rank %d, alpha %s, dropout %s, targets %s | base frozen in %s",
+                    lora.rank(), lora.alpha(), lora.dropout(), String.join(", ", lora.targets()), run.finetune().basePrecision()));
+            line(out, "base", state.base().path() + " | " + String.join(", ", state.base().files().entrySet().stream()
+                    .map(e -> e.getKey() + " SHA-256 " + e.getValue().substring(0, 16)).toList()));
+        }
         line(out, "written by", "tlab " + state.tlabVersion() + ", DJL " + state.djlVersion() + ", checkpoint format "
                 + state.formatVersion());
         out.append('\n');
         SafeTensors.Header weights = SafeTensors.header(checkpoint.resolve(CheckpointDirectory.MODEL_FILE));
-        out.append(tensors("parameters (" + CheckpointDirectory.MODEL_FILE + ")", weights));
+        out.append(tensors((state.base() != null ? "LoRA adapter (" : "parameters (") + CheckpointDirectory.MODEL_FILE + ")",
+                weights));
         SafeTensors.Header moments = SafeTensors.header(checkpoint.resolve(CheckpointDirectory.OPTIMIZER_FILE));
         long momentValues = moments.entries().stream().mapToLong(SafeTensors.Entry::count).sum();
         out.append(String.format(Locale.ROOT, "optimizer (%s): AdamW moments m.* and v.* for %d tensors, %,d values%n",

@@ -32,7 +32,7 @@ public record ConfigReport(String text, boolean fits, String refusal) {
         ModelConfig model = Tasks.plannedModel(run);
         TrainConfig train = run.train();
         Device device = Devices.resolve(train.device());
-        MemoryEstimate estimate = MemoryEstimate.of(model, train);
+        MemoryEstimate estimate = MemoryEstimate.of(model, train, run.finetune());
         double available = AvailableMemory.bytes(device);
         boolean fits = estimate.totalBytes() <= available;
         StringBuilder text = new StringBuilder();
@@ -42,6 +42,13 @@ public record ConfigReport(String text, boolean fits, String refusal) {
                 model.type(), model.layers(), model.dModel(), model.heads(), model.ffHidden(), model.ffn(), model.context(),
                 model.positional(), model.vocabSize(), run.data().tokenizer()));
         text.append(String.format(Locale.ROOT, "parameters: %,d%n", Math.round(model.parameters())));
+        if (run.finetune().isLora()) {
+            var lora = run.finetune().lora();
+            text.append(String.format(Locale.ROOT,
+                    "finetune: lora, rank %d, alpha %s, targets %s: %,d adapter parameters train; the base is frozen in %s%n",
+                    lora.rank(), lora.alpha(), String.join(", ", lora.targets()), Math.round(lora.parameters(model)),
+                    run.finetune().basePrecision()));
+        }
         long tokensPerStep = (long) train.batchSize() * model.context() * train.gradAccum();
         text.append(String.format(Locale.ROOT,
                 "training: %,d steps x %d micro-batch(es) of %d x %d tokens = %,d tokens, %s on %s%n",

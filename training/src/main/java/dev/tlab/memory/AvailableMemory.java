@@ -36,7 +36,11 @@ public final class AvailableMemory {
 
     /** Refuses, naming the keys that drive the estimate, a config whose step would not fit on {@code device}. */
     public static MemoryEstimate require(ModelConfig model, TrainConfig train, Device device) {
-        MemoryEstimate estimate = MemoryEstimate.of(model, train);
+        return require(MemoryEstimate.of(model, train), device);
+    }
+
+    /** {@link #require(ModelConfig, TrainConfig, Device)} for an estimate already made (a LoRA run's). */
+    public static MemoryEstimate require(MemoryEstimate estimate, Device device) {
         double available = bytes(device);
         if (estimate.totalBytes() > available) {
             throw new ConfigException("this run needs about " + MemoryEstimate.bytes(estimate.totalBytes()) + " of memory but "

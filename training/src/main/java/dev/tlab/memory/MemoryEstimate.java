@@ -1,11 +1,13 @@
 package dev.tlab.memory;
 
+import dev.tlab.config.FinetuneConfig;
 import dev.tlab.config.TrainConfig;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.models.ModelType;
 import dev.tlab.positional.PositionalKind;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The native memory one training step needs, worked out from the config alone so that a config too
@@ -23,14 +25,19 @@ import java.util.Locale;
  * gradients, and their activations take 2 bytes an element. Checked against measured peak memory
  * in docs/BENCHMARKS.md.
  *
+ * <p>A LoRA run trains only its adapter: the base's weights are held once (in {@code
+ * finetune.base_precision}, plus a per-step half copy when a half-precision run keeps them in fp32),
+ * with no gradients, packed copies or moments.
+ *
  * @param parameters trainable parameters
+ * @param frozenParameters parameters held but not trained (a LoRA run's base)
  * @param weightBytes weights, gradients and their half-precision copies
  * @param optimizerBytes AdamW's two moments
  * @param activationBytes one micro-batch's block activations, embeddings included
  * @param attentionBytes one micro-batch's attention score tensors
  * @param logitBytes one micro-batch's logits, log-probabilities and their gradients
  */
-public record MemoryEstimate(double parameters, double weightBytes, double optimizerBytes, double activationBytes,
+public record MemoryEstimate(double parameters, double frozenParameters, double weightBytes, double optimizerBytes, double activationBytes,
         double attentionBytes, double logitBytes) {
 
     /** Float tensors of width d per token and block, and of the FFN's width, kept through a step (see above). */
@@ -49,21 +56,45 @@ public record MemoryEstimate(double parameters, double weightBytes, double optim
      */
     static final double BYTES_PER_BLOCK = 500_000;
 
+    /**
+     * Model keys that do not change the estimate: they change neither the parameters nor the
+     * tensors a step keeps. Any other key must change it for some value ({@code MemoryEstimateTest}
+     * checks every key), so a new key is either counted or named here.
+     */
+    static final Set<String> NO_EFFECT = Set.of(
+            "gelu", "norm_eps", "rope_base", "rope_fraction", "relative_max_distance",
+            "attention"); // sdpa keeps fewer score tensors; estimated as math, the larger
+
     /** One training step of {@code train}'s micro-batch at its precision, optimizer state included. */
     public static MemoryEstimate of(ModelConfig model, TrainConfig train) {
-        return estimate(model, train.batchSize(), model.context(), train.halfPrecision(), true);
+        return estimate(model, train.batchSize(), model.context(), train.halfPrecision(), true, model.parameters(), 0, 4);
+    }
+
+    /** {@link #of(ModelConfig, TrainConfig)}, counting a LoRA run's adapter as what trains and its base as frozen. */
+    public static MemoryEstimate of(ModelConfig model, TrainConfig train, FinetuneConfig finetune) {
+        if (!finetune.isLora()) {
+            return of(model, train);
+        }
+        double baseBytes = finetune.basePrecision().equals("fp32") ? 4 + (train.halfPrecision() ? 2 : 0) : 2;
+        return estimate(model, train.batchSize(), model.context(), train.halfPrecision(), true,
+                finetune.lora().parameters(model), model.parameters(), baseBytes);
     }
 
     /** A forward pass without gradients (evaluation) of {@code batch} sequences of {@code length} tokens, in fp32. */
     public static MemoryEstimate forward(ModelConfig model, int batch, int length) {
-        return estimate(model, batch, length, false, false);
+        return estimate(model, batch, length, false, false, model.parameters(), 0, 4);
     }
 
-    private static MemoryEstimate estimate(ModelConfig model, int batch, int length, boolean half, boolean training) {
+    /**
+     * @param trained parameters with gradients and moments
+     * @param frozen parameters held only, {@code frozenBytes} each
+     */
+    private static MemoryEstimate estimate(ModelConfig model, int batch, int length, boolean half, boolean training,
+            double trained, double frozen, double frozenBytes) {
         double element = half ? 2 : 4;
-        double parameters = model.parameters();
+        double parameters = trained;
         // fp32 weights and gradients, the packed gradients AdamW reads; fp16 adds half weights and gradients.
-        double weights = parameters * (!training ? 4 : half ? 4 + 4 + 4 + 2 + 2 : 4 + 4 + 4);
+        double weights = parameters * (!training ? 4 : half ? 4 + 4 + 4 + 2 + 2 : 4 + 4 + 4) + frozen * frozenBytes;
         double moments = training ? parameters * 8 : 0;
 
         double tokens = (double) batch * length;
@@ -87,7 +118,7 @@ public record MemoryEstimate(double parameters, double weightBytes, double optim
         // Plus one block's score gradients during backward.
         double scores = tokens * model.heads() * length * (attentionBlocks * scoreBytes + backward * 2 * 4);
         double logits = tokens * model.vocabSize() * (training ? VOCAB_TENSORS : VOCAB_TENSORS / 2) * 4;
-        return new MemoryEstimate(parameters, weights, moments, activations, scores, logits);
+        return new MemoryEstimate(parameters, frozen, weights, moments, activations, scores, logits);
     }
 
     public double totalBytes() {
@@ -98,7 +129,8 @@ public record MemoryEstimate(double parameters, double weightBytes, double optim
     public String drivers() {
         double largest = Math.max(Math.max(weightBytes + optimizerBytes, activationBytes), Math.max(attentionBytes, logitBytes));
         if (largest == weightBytes + optimizerBytes) {
-            return "model.layers, model.d_model, model.d_ff and the vocabulary (" + count(parameters) + " parameters)";
+            return "model.layers, model.d_model, model.d_ff and the vocabulary (" + count(parameters + frozenParameters)
+                    + " parameters" + (frozenParameters > 0 ? "; finetune.base_precision" : "") + ")";
         }
         if (largest == attentionBytes) {
             return "train.batch_size, model.heads, model.layers and model.context squared (attention scores)";
@@ -111,9 +143,11 @@ public record MemoryEstimate(double parameters, double weightBytes, double optim
 
     /** One line: the total and its parts. */
     public String describe() {
+        String trained = frozenParameters > 0 ? count(parameters) + " trained + " + count(frozenParameters) + " frozen"
+                : count(parameters);
         return String.format(Locale.ROOT, "%s (parameters %s: weights and gradients %s, AdamW moments %s; one micro-batch:"
                         + " activations %s, attention scores %s, logits %s)",
-                bytes(totalBytes()), count(parameters), bytes(weightBytes), bytes(optimizerBytes), bytes(activationBytes),
+                bytes(totalBytes()), trained, bytes(weightBytes), bytes(optimizerBytes), bytes(activationBytes),
                 bytes(attentionBytes), bytes(logitBytes));
     }
 

@@ -23,7 +23,7 @@ import java.util.Arrays;
 public final class Sampler {
 
     /** Why generation ended. */
-    public enum End { TOKENS, STOP_TEXT, CONTEXT }
+    public enum End { TOKENS, STOP_TEXT, END_OF_TEXT, CONTEXT }
 
     /** A prompt and what followed it. */
     public record Sample(String prompt, String output, int tokens, End end) {
@@ -63,6 +63,13 @@ public final class Sampler {
             throw new ConfigException("sample.prompt must not be empty (use \"\\n\" to start a fresh line)");
         }
         int[] promptIds = tokenizer.encode(prompt);
+        if (tokenizer.beginOfText() >= 0) {
+            int[] withBos = new int[promptIds.length + 1];
+            withBos[0] = tokenizer.beginOfText();
+            System.arraycopy(promptIds, 0, withBos, 1, promptIds.length);
+            promptIds = withBos;
+        }
+        int[] endOfText = tokenizer.endOfText();
         int context = model.config().context();
         int keep = Math.max(1, context / 2);
         TokenPicker picker = new TokenPicker(options.temperature(), options.topK(), options.topP(), seed);
@@ -96,6 +103,10 @@ public final class Sampler {
                     logits = lastLogits(new int[] {ids[length - 1]}, cache);
                 }
                 int id = picker.pick(logits);
+                if (Arrays.stream(endOfText).anyMatch(e -> e == id)) {
+                    end = End.END_OF_TEXT;
+                    break;
+                }
                 ids[length++] = id;
                 int before = output.length();
                 // Decoded whole each time: a BPE token may hold part of a character that the next one completes.

@@ -10,12 +10,23 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Any Hugging Face {@code tokenizer.json} ({@code data.tokenizer: hf}), run by Hugging Face's own
  * Rust library through DJL. Ids are plain: no special tokens added around the text, no truncation,
  * no padding. Special tokens written in the text (added tokens) still encode as their ids.
+ *
+ * <p>The files a model folder keeps beside it ({@link #COMPANIONS}: {@code tokenizer_config.json}
+ * with its chat template, {@code generation_config.json}) travel with it into checkpoints and
+ * exports, and say which token begins a text ({@link #beginOfText}: added before a prompt when
+ * the tokenizer's post-processor or {@code add_bos_token} says so) and which ones end it ({@link
+ * #endOfText}: {@code generation_config.json}'s {@code eos_token_id}, else {@code eos_token}).
  *
  * <p>Holds a native tokenizer: {@link #close} frees it (the garbage collector would too, later).
  */
@@ -25,14 +36,25 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private static final Map<String, String> PLAIN_IDS =
             Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
 
+    /** Files read and saved beside {@code tokenizer.json} when present. */
+    public static final List<String> COMPANIONS =
+            List.of("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja", "generation_config.json");
+
     private final byte[] file;
+    private final Map<String, byte[]> companions;
+    private final int beginOfText;
+    private final int[] endOfText;
     private final HuggingFaceTokenizer tokenizer;
     private final int vocabSize;
     private final int documentSeparator;
     private final String fingerprint;
 
-    private HfTokenizer(byte[] file, HuggingFaceTokenizer tokenizer, int vocabSize, int documentSeparator) {
+    private HfTokenizer(byte[] file, Map<String, byte[]> companions, int beginOfText, int[] endOfText,
+            HuggingFaceTokenizer tokenizer, int vocabSize, int documentSeparator) {
         this.file = file;
+        this.companions = companions;
+        this.beginOfText = beginOfText;
+        this.endOfText = endOfText;
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
         this.documentSeparator = documentSeparator;
@@ -63,7 +85,93 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException(path + ": Hugging Face tokenizers cannot load it: " + firstLine(e));
         }
-        return new HfTokenizer(bytes, tokenizer, vocabSize(root), separator(root));
+        Map<String, byte[]> companions = new LinkedHashMap<>();
+        Map<String, JsonNode> read = new LinkedHashMap<>();
+        for (String name : COMPANIONS) {
+            Path companion = path.resolveSibling(name);
+            if (Files.isRegularFile(companion)) {
+                try {
+                    companions.put(name, Files.readAllBytes(companion));
+                    if (name.endsWith(".json")) {
+                        read.put(name, JSON.readTree(companions.get(name)));
+                    }
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(companion + ": cannot read: " + e.getMessage());
+                }
+            }
+        }
+        JsonNode config = read.getOrDefault("tokenizer_config.json", JSON.createObjectNode());
+        JsonNode generation = read.getOrDefault("generation_config.json", JSON.createObjectNode());
+        Map<String, Integer> added = new HashMap<>();
+        root.path("added_tokens").forEach(t -> added.put(t.path("content").asText(), t.path("id").asInt()));
+        int bos = addsBeginOfText(root, config, added);
+        int[] eos = ids(generation.path("eos_token_id"));
+        if (eos.length == 0) {
+            int id = added.getOrDefault(tokenText(config.path("eos_token")), -1);
+            eos = id >= 0 ? new int[] {id} : new int[0];
+        }
+        return new HfTokenizer(bytes, companions, bos, eos, tokenizer, vocabSize(root), separator(root));
+    }
+
+    /**
+     * The token the model expects before every text, or -1: the first token of the post-processor's
+     * template (Llama 3), or {@code bos_token} where {@code add_bos_token} is true (older Llama
+     * and Mistral); {@code add_bos_token: false} turns it off.
+     */
+    private static int addsBeginOfText(JsonNode root, JsonNode config, Map<String, Integer> added) {
+        JsonNode flag = config.path("add_bos_token");
+        int bos = added.getOrDefault(tokenText(config.path("bos_token")), -1);
+        if (flag.isBoolean()) {
+            return flag.asBoolean() ? bos : -1;
+        }
+        JsonNode processor = root.path("post_processor");
+        List<JsonNode> processors = new ArrayList<>();
+        if (processor.path("type").asText().equals("Sequence")) {
+            processor.path("processors").forEach(processors::add);
+        } else {
+            processors.add(processor);
+        }
+        for (JsonNode p : processors) {
+            if (p.path("type").asText().equals("TemplateProcessing")) {
+                JsonNode first = p.path("single").path(0).path("SpecialToken");
+                if (first.isObject()) {
+                    JsonNode ids = p.path("special_tokens").path(first.path("id").asText()).path("ids");
+                    return ids.size() == 1 ? ids.get(0).asInt() : added.getOrDefault(first.path("id").asText(), -1);
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** A special token as tokenizer_config.json writes it: a string, or an object with its content. */
+    private static String tokenText(JsonNode token) {
+        return token.isObject() ? token.path("content").asText(null) : token.isTextual() ? token.asText() : null;
+    }
+
+    private static int[] ids(JsonNode node) {
+        if (node.isIntegralNumber()) {
+            return new int[] {node.asInt()};
+        }
+        List<Integer> out = new ArrayList<>();
+        node.forEach(n -> out.add(n.asInt()));
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The token added before a prompt, or -1 where the model expects none. */
+    @Override
+    public int beginOfText() {
+        return beginOfText;
+    }
+
+    /** The tokens that end a generated text (empty if the files name none). */
+    @Override
+    public int[] endOfText() {
+        return endOfText.clone();
+    }
+
+    /** The companion files read beside {@code tokenizer.json}, by name. */
+    public Map<String, byte[]> companions() {
+        return Collections.unmodifiableMap(companions);
     }
 
     @Override
@@ -93,6 +201,9 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     public void save(Path dir) {
         try {
             Files.write(dir.resolve(FILE), file);
+            for (var companion : companions.entrySet()) {
+                Files.write(dir.resolve(companion.getKey()), companion.getValue());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(FILE) + ": " + e.getMessage(), e);
         }

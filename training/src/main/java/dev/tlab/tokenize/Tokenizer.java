@@ -31,6 +31,16 @@ public interface Tokenizer {
      */
     String fingerprint();
 
+    /** The token a model expects before every text (added before a prompt when sampling), or -1 for none. */
+    default int beginOfText() {
+        return -1;
+    }
+
+    /** The tokens that end a generated text: sampling stops at any of them. Empty for none. */
+    default int[] endOfText() {
+        return new int[0];
+    }
+
     /** Writes what {@link Tokenizers#load} needs to rebuild this tokenizer into {@code dir} (which exists). */
     void save(Path dir);
 }

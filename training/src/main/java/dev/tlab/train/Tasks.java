@@ -3,7 +3,6 @@ package dev.tlab.train;
 import ai.djl.ndarray.NDManager;
 import dev.tlab.chat.ChatDataset;
 import dev.tlab.config.DataConfig;
-import dev.tlab.config.ModelSettings;
 import dev.tlab.config.RunConfig;
 import dev.tlab.data.Corpus;
 import dev.tlab.data.LmSplits;
@@ -13,6 +12,7 @@ import dev.tlab.dataset.DataPreparation;
 import dev.tlab.dataset.PrepareListener;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.memory.AvailableMemory;
+import dev.tlab.memory.MemoryEstimate;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.tokenize.Gpt2Tokenizer;
@@ -40,7 +40,7 @@ public final class Tasks {
     public static Task create(RunConfig run, NDManager manager, Tokenizer base, PrepareListener preparing) {
         var data = run.data();
         var train = run.train();
-        ModelSettings model = run.model();
+        ModelConfig model = run.model();
         if (data.isChat()) {
             ChatDataset chat = ChatDataset.load(data, model.context(), base);
             return new ChatTask(fitting(run, chat.tokenizer().vocabSize(), manager), chat, data.packing(),
@@ -121,7 +121,7 @@ public final class Tasks {
     /** The run's model for {@code vocabSize} tokens, refused before it is built if its step cannot fit in memory. */
     private static ModelConfig fitting(RunConfig run, int vocabSize, NDManager manager) {
         ModelConfig model = run.model().forVocabulary(vocabSize);
-        AvailableMemory.require(model, run.train(), manager.getDevice());
+        AvailableMemory.require(MemoryEstimate.of(model, run.train(), run.finetune()), manager.getDevice());
         return model;
     }
 

@@ -13,10 +13,13 @@ import dev.tlab.config.TrainConfig;
 import dev.tlab.dataset.ConsoleProgress;
 import dev.tlab.dataset.PrepareListener;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.finetune.LoraSetup;
+import dev.tlab.lora.Lora;
 import dev.tlab.memory.AvailableMemory;
 import dev.tlab.memory.MemoryEstimate;
 import dev.tlab.metrics.RunSummary;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.models.TokenModel;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.Freeze;
 import dev.tlab.precision.TrainingPrecision;
@@ -54,6 +57,7 @@ public final class Trainer {
     private final boolean interactive;
     private final List<TrainingListener> extraListeners = new ArrayList<>();
     private final List<StepCallback> callbacks = new ArrayList<>();
+    private final List<java.util.function.Consumer<TokenModel>> endCallbacks = new ArrayList<>();
     private RunStart origin = RunStart.scratch();
     private StopRequest stop = new StopRequest();
     private Profiler profiler;
@@ -118,12 +122,27 @@ public final class Trainer {
             refuseToOverwrite(runDir);
             Task task = Tasks.create(config, manager, origin.baseTokenizer(), console == null ? PrepareListener.SILENT
                     : new ConsoleProgress(console, interactive));
-            estimate = MemoryEstimate.of(task.model().config(), train);
-            Map<String, Parameter> parameters = task.model().namedParameters();
-            Map<String, Parameter> trainable = Freeze.apply(parameters, config.finetune().freeze());
-            RunStart.Progress progress = origin.load(config, task.model().config(), task.tokenizer(), parameters, trainable,
-                    manager, notes::add);
-            describe(device, threads, task, parameters, trainable);
+            estimate = MemoryEstimate.of(task.model().config(), train, config.finetune());
+            Map<String, Parameter> base = task.model().namedParameters();
+            // A LoRA run trains (and its checkpoints hold) only the adapter; the base stays frozen.
+            Lora lora = LoraSetup.attach(config.finetune(), task.model(), manager);
+            Map<String, Parameter> parameters = lora == null ? base : lora.parameters();
+            Map<String, Parameter> trainable;
+            if (lora == null) {
+                trainable = Freeze.apply(base, config.finetune().freeze());
+            } else {
+                LoraSetup.freeze(base);
+                trainable = lora.parameters();
+            }
+            RunStart.Progress progress = origin.load(config, task.model().config(), task.tokenizer(), base, parameters,
+                    trainable, manager, notes::add);
+            if (lora != null) {
+                LoraSetup.holdBase(base, config.finetune().basePrecision());
+            }
+            describe(device, threads, task, base, trainable);
+            if (lora != null) {
+                say(LoraSetup.describe(lora, base, config.finetune()));
+            }
             notes.forEach(this::say);
             AdamW optimizer = new AdamW(trainable, train.beta1(), train.beta2(), train.eps(), train.weightDecay(),
                     progress.optimizer());
@@ -136,6 +155,7 @@ public final class Trainer {
 
             var step = new TrainingStep(task, precision, optimizer, train, manager, listeners);
             RunEnd end = loop(step, train, progress, task.tokensPerMicroBatch() * train.gradAccum(), listeners, ends);
+            endCallbacks.forEach(callback -> callback.accept(task.model()));
             new RunSummary(train.steps(), end.trainLoss(), end.last().valLoss(), ends.checkpoints().bestValLoss(),
                     end.trainTokensPerSecond(), end.wallSeconds(), end.last().metrics().get(Task.VAL_BPB)).write(runDir);
             return new Result(runDir, task.model().config(), train.steps(), end.tokensPerStep(), end.trainLoss(),
@@ -244,6 +264,12 @@ public final class Trainer {
         return this;
     }
 
+    /** Hands the trained model (base and adapters) to {@code callback} after the last step, before its memory is freed. */
+    public Trainer onEnd(java.util.function.Consumer<TokenModel> callback) {
+        endCallbacks.add(callback);
+        return this;
+    }
+
     /** The sublayer timing table of a run with {@code train.profile_steps > 0}, once fit has made it; else null. */
     public ProfileTable profile() {
         return profiler == null ? null : profiler.table();
@@ -257,7 +283,7 @@ public final class Trainer {
                 + config.train().precision() + " | attention "
                 + model.attention().describe(device.isGpu()));
         say("AdamW groups: " + AdamW.describeGroups(trainable));
-        if (trainable.size() < parameters.size()) {
+        if (trainable.size() < parameters.size() && !config.finetune().isLora()) {
             say("frozen (" + config.finetune().freeze() + "): " + (parameters.size() - trainable.size()) + " tensors");
         }
     }

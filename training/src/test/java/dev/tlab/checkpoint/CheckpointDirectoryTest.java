@@ -52,7 +52,7 @@ class CheckpointDirectoryTest {
                 "v.w", manager.zeros(new Shape(2)));
         CheckpointState state = new CheckpointState(CheckpointState.FORMAT_VERSION, step, step, 0, 1, "test", Double.NaN,
                 Double.NaN, 0, 0, 0, null, new int[] {'a', 'b'}, CheckpointState.TokenizerInfo.of(new CharTokenizer("ab")),
-                CONFIG.tree(), "test", "test", null, 0, 0, null);
+                CONFIG.tree(), "test", "test", null, 0, 0, null, null);
         return CheckpointDirectory.write(dir, name, weights, moments, state, new CharTokenizer("ab"));
     }
 

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tlab.checkpoint.SafeTensors;
+import dev.tlab.config.ModelKeyVariants;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.models.ModelKeys;
 import dev.tlab.models.ModelType;
 import dev.tlab.norm.NormPlacement;
 import dev.tlab.norm.NormType;
@@ -34,9 +36,9 @@ class Gpt2ExportTest {
 
     @Test
     void exportThenImportGivesBitIdenticalLogitsAndTheHubsBytes() throws Exception {
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
         List<String> said = new ArrayList<>();
-        Gpt2Export.run(dir.resolve("run"), dir.resolve("hf"), said::add);
+        HfExport.run(dir.resolve("run"), dir.resolve("hf"), said::add);
         assertTrue(said.get(0).contains("no tokenizer files are written"), said.toString());
         assertFalse(Files.exists(dir.resolve("hf/tokenizer.json")));
 
@@ -70,17 +72,17 @@ class Gpt2ExportTest {
         assertEquals(50256, config.get("eos_token_id").asInt());
         assertTrue(config.get("n_inner").isNull());
 
-        Gpt2Import.run(dir.resolve("hf"), dir.resolve("again"), List.of());
+        HfImport.run(dir.resolve("hf"), dir.resolve("again"), List.of());
         int[] ids = Gpt2Fixture.ints(Gpt2Fixture.expected().get("ids"));
         Gpt2Fixture.assertSameLogits(Gpt2Fixture.logits(dir.resolve("run"), ids), Gpt2Fixture.logits(dir.resolve("again"), ids));
     }
 
     @Test
     void anExistingFolderIsNotOverwritten() throws Exception {
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
         Files.createDirectories(dir.resolve("hf"));
         Files.writeString(dir.resolve("hf/config.json"), "{}");
-        ConfigException e = assertThrows(ConfigException.class, () -> Gpt2Export.run(dir.resolve("run"), dir.resolve("hf"), s -> {}));
+        ConfigException e = assertThrows(ConfigException.class, () -> HfExport.run(dir.resolve("run"), dir.resolve("hf"), s -> {}));
         assertTrue(e.getMessage().contains("already has config.json"), e.getMessage());
     }
 
@@ -108,6 +110,35 @@ class Gpt2ExportTest {
         assertTrue(e.getMessage().contains(named), e.getMessage());
     }
 
+    /**
+     * Every model key is either let through (carried, or acting only with a setting GPT-2 lacks) or
+     * has a value, valid for tlab, that export refuses by the key's name: a key added later fails
+     * here until export knows it.
+     */
+    @Test
+    void everyModelKeyIsCarriedOrRefusedByName() {
+        for (String key : ModelKeys.keys()) {
+            if (Gpt2Config.LET_THROUGH.contains(key)) {
+                continue;
+            }
+            List<String> refusals = new ArrayList<>();
+            for (String value : ModelKeyVariants.values(key)) {
+                var run = ModelKeyVariants.tryLoad(List.of(), key, value);
+                if (run == null) {
+                    continue;
+                }
+                try {
+                    Gpt2Config.of(run.model().forVocabulary(50257), "gpt2");
+                } catch (ConfigException e) {
+                    assertTrue(e.getMessage().contains("model." + key), key + "=" + value + ": " + e.getMessage());
+                    refusals.add(value);
+                }
+            }
+            assertFalse(refusals.isEmpty(), "model." + key + ": no value is refused by GPT-2 export, and it is not in "
+                    + "Gpt2Config.LET_THROUGH; export does not know this key");
+        }
+    }
+
     @Test
     void aCharacterRunIsRefusedThroughTheCommandPathToo() throws Exception {
         // A run trained on characters: export stops before writing anything.
@@ -119,7 +150,7 @@ class Gpt2ExportTest {
                 output: {dir: %s}
                 """.formatted(write("text.txt", "hello world, hello tlab. ".repeat(40)), dir), "inline", dir, "chars", List.of());
         new dev.tlab.train.Trainer(run, null, false).fit();
-        ConfigException e = assertThrows(ConfigException.class, () -> Gpt2Export.run(dir.resolve("chars"), dir.resolve("hf"), s -> {}));
+        ConfigException e = assertThrows(ConfigException.class, () -> HfExport.run(dir.resolve("chars"), dir.resolve("hf"), s -> {}));
         assertTrue(e.getMessage().contains("data.tokenizer is char"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("hf")));
     }

@@ -34,7 +34,7 @@ class Gpt2ImportTest {
     @ValueSource(strings = {"", "transformer."})
     void importedLogitsMatchTheIndependentForwardForBothNamings(String prefix) throws Exception {
         Path hf = Gpt2Fixture.copy(dir.resolve("hf"), name -> prefix + name);
-        Path checkpoint = Gpt2Import.run(hf, dir.resolve("run"), List.of());
+        Path checkpoint = HfImport.run(hf, dir.resolve("run"), List.of());
         assertEquals(dir.resolve("run/checkpoints/step-000000"), checkpoint);
         JsonNode expected = Gpt2Fixture.expected();
         float[][] logits = Gpt2Fixture.logits(dir.resolve("run"), Gpt2Fixture.ints(expected.get("ids")));
@@ -45,7 +45,7 @@ class Gpt2ImportTest {
 
     @Test
     void theCheckpointCarriesGpt2sTokenizerAndTheModelKeys() {
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
         var state = CheckpointDirectory.readState(CheckpointDirectory.find(dir.resolve("run")));
         Gpt2Tokenizer gpt2 = Gpt2Tokenizer.get();
         assertEquals("gpt2", state.tokenizer().kind());
@@ -72,8 +72,8 @@ class Gpt2ImportTest {
                 map.put("transformer." + name, name.startsWith("h.0.") ? "model-00001-of-00002.safetensors"
                         : "model-00002-of-00002.safetensors"));
         Files.writeString(hf.resolve("model.safetensors.index.json"), index.toString());
-        Gpt2Import.run(hf, dir.resolve("sharded-run"), List.of());
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("single-run"), List.of());
+        HfImport.run(hf, dir.resolve("sharded-run"), List.of());
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("single-run"), List.of());
         int[] ids = Gpt2Fixture.ints(Gpt2Fixture.expected().get("ids"));
         Gpt2Fixture.assertSameLogits(Gpt2Fixture.logits(dir.resolve("single-run"), ids),
                 Gpt2Fixture.logits(dir.resolve("sharded-run"), ids));
@@ -82,7 +82,7 @@ class Gpt2ImportTest {
     @Test
     void theExactGeluMattersAtThisTolerance() throws Exception {
         Path hf = Gpt2Fixture.copy(dir.resolve("erf"), name -> name, c -> c.put("activation_function", "gelu"));
-        Gpt2Import.run(hf, dir.resolve("run"), List.of());
+        HfImport.run(hf, dir.resolve("run"), List.of());
         JsonNode expected = Gpt2Fixture.expected();
         double worst = Gpt2Fixture.maxDifference(Gpt2Fixture.logits(dir.resolve("run"), Gpt2Fixture.ints(expected.get("ids"))), expected);
         assertTrue(worst > 1e-4, "erf GELU on tanh-trained weights is off by " + worst);
@@ -116,7 +116,7 @@ class Gpt2ImportTest {
     void aFolderTlabCannotImportIsRefusedNamingTheKeyOrTensor(Function<String, String> rename, Consumer<ObjectNode> edit,
             List<String> named) throws Exception {
         Path hf = Gpt2Fixture.copy(dir.resolve("hf"), rename, edit);
-        ConfigException e = assertThrows(ConfigException.class, () -> Gpt2Import.run(hf, dir.resolve("run"), List.of()));
+        ConfigException e = assertThrows(ConfigException.class, () -> HfImport.run(hf, dir.resolve("run"), List.of()));
         for (String part : named) {
             assertTrue(e.getMessage().contains(part), "names " + part + ": " + e.getMessage());
         }
@@ -127,13 +127,13 @@ class Gpt2ImportTest {
     @Test
     void theModelSectionCannotBeOverridden() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of("model.norm_eps=0.001")));
+                () -> HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of("model.norm_eps=0.001")));
         assertTrue(e.getMessage().startsWith("--set: the model section"), e.getMessage());
     }
 
     @Test
     void importStreamsTheTensorsInTlabsLayout() throws Exception {
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
         var imported = SafeTensors.map(dir.resolve("run/checkpoints/step-000000/model.safetensors")).entries();
         var original = SafeTensors.map(Gpt2Fixture.dir().resolve("model.safetensors")).entries();
         assertArrayEquals(new long[] {48, 16}, imported.get("h.0.attn.qkv.weight").shape());

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.engine.EngineException;
 import dev.tlab.config.ConfigLoader;
+import dev.tlab.config.ModelKeyVariants;
 import dev.tlab.config.RunConfig;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.models.ModelKeys;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,33 @@ class MemoryEstimateTest {
     private static MemoryEstimate estimate(String... sets) {
         RunConfig run = config(sets);
         return MemoryEstimate.of(run.model().forVocabulary(65), run.train());
+    }
+
+    /**
+     * Every model key changes the estimate for some value (in some base: a relative-position key
+     * acts only with relative positions), or is named in {@link MemoryEstimate#NO_EFFECT}: a key
+     * added later fails here until the estimate knows it.
+     */
+    @Test
+    void everyModelKeyIsCountedOrDeclaredWithoutEffect() {
+        for (String key : ModelKeys.keys()) {
+            if (MemoryEstimate.NO_EFFECT.contains(key)) {
+                continue;
+            }
+            boolean changes = false;
+            for (List<String> base : ModelKeyVariants.BASES) {
+                RunConfig plain = ModelKeyVariants.tryLoad(base);
+                MemoryEstimate before = MemoryEstimate.of(plain.model().forVocabulary(65), plain.train());
+                for (String value : ModelKeyVariants.values(key)) {
+                    RunConfig run = ModelKeyVariants.tryLoad(base, key, value);
+                    if (run != null && !MemoryEstimate.of(run.model().forVocabulary(65), run.train()).equals(before)) {
+                        changes = true;
+                    }
+                }
+            }
+            assertTrue(changes, "model." + key + " changes no estimate and is not in MemoryEstimate.NO_EFFECT;"
+                    + " the memory estimate does not know this key");
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import dev.tlab.data.BatchSampler;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.data.Corpus;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.models.DecoderLM;
 import dev.tlab.models.ModelConfig;
@@ -19,7 +20,10 @@ import dev.tlab.optim.GlobalNormClip;
 import dev.tlab.positional.PositionalKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,6 +64,34 @@ class EveryCombinationTrainsTest {
     void trainsAndTheLossFalls(NormPlacement placement, NormType norm, PositionalKind positional, FfnKind ffn) {
         ModelConfig config = ModelConfig.builder().vocabSize(vocab).layers(2).heads(4).dModel(32).context(32)
                 .normPlacement(placement).norm(norm).positional(positional).ffn(ffn).build();
+        trains(config, placement + "/" + norm + "/" + positional + "/" + ffn);
+    }
+
+    /** The parts of today's open models, on a small Llama (pre-norm, RMSNorm, RoPE, SwiGLU) and on a GPT. */
+    static Stream<Arguments> modernParts() {
+        List<Arguments> all = new ArrayList<>();
+        Map<String, UnaryOperator<ModelConfig.Builder>> parts = new LinkedHashMap<>();
+        parts.put("multi-query", b -> b.kvHeads(1));
+        parts.put("grouped-query", b -> b.kvHeads(2));
+        parts.put("wide heads", b -> b.headDim(16).kvHeads(2));
+        parts.put("qk-norm", b -> b.qkNorm(true).kvHeads(2));
+        parts.put("q/k/v biases only", b -> b.bias(new Biases(true, false, false, false)));
+        parts.put("no biases", b -> b.bias(false));
+        for (var part : parts.entrySet()) {
+            all.add(Arguments.of("llama " + part.getKey(), part.getValue().apply(ModelConfig.builder().norm(NormType.RMSNORM)
+                    .positional(PositionalKind.ROPE).ffn(FfnKind.SWIGLU).tieEmbeddings(false))));
+            all.add(Arguments.of("gpt " + part.getKey(), part.getValue().apply(ModelConfig.builder())));
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modernParts")
+    void modernPartsTrainAndTheLossFalls(String what, ModelConfig.Builder parts) {
+        trains(parts.vocabSize(vocab).layers(2).heads(4).dModel(32).context(32).build(), what);
+    }
+
+    private static void trains(ModelConfig config, String what) {
         Engine.getInstance().setRandomSeed(7);
         try (NDManager manager = NDManager.newBaseManager()) {
             DecoderLM model = DecoderLM.create(config, manager);
@@ -75,7 +107,6 @@ class EveryCombinationTrainsTest {
                 }
                 optimizer.step(3e-3 * Math.min(1.0, (step + 1) / 5.0), scale);
             }
-            String what = placement + "/" + norm + "/" + positional + "/" + ffn;
             for (double loss : losses) {
                 assertTrue(Double.isFinite(loss), what + ": non-finite loss");
             }

@@ -1,6 +1,10 @@
 package dev.tlab.hf;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,27 +25,44 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Hugging Face GPT-2 folder ({@code config.json} and {@code model.safetensors}, or shards named
- * by {@code model.safetensors.index.json}), seen as tlab weights: names mapped, Conv1D weights
- * transposed, every tensor memory-mapped and read only when loaded. Opening it checks every
- * tensor against {@code config.json} and reports all mismatches at once.
+ * A Hugging Face model folder ({@code config.json} and {@code model.safetensors}, or shards named
+ * by {@code model.safetensors.index.json}), seen as tlab weights through its family's table of
+ * names ({@link HfModel#tensors}): renamed, transposed or concatenated into tlab's fused weights,
+ * every tensor memory-mapped and read only when loaded (float16 and bfloat16 as float32). Opening
+ * it checks every tensor against {@code config.json} and reports all mismatches at once.
  */
-public final class Gpt2Folder implements TensorSource {
+public final class HfFolder implements TensorSource {
 
     public static final String WEIGHTS = "model.safetensors";
     public static final String INDEX = "model.safetensors.index.json";
 
     private final Path dir;
-    private final Gpt2Config config;
-    /** tlab name to where its tensor is: the mapped file, the name in that file, the layout entry. */
+    private final HfModel config;
+    /** tlab name to where its tensor is: its layout entry and, for each part, the mapped file and the name there. */
     private final Map<String, Located> tensors;
 
-    private record Located(SafeTensors.Mapped file, String name, Gpt2Layout.Tensor layout) {}
+    private record Located(HfTensor layout, List<SafeTensors.Mapped> files, List<String> names) {}
 
-    private Gpt2Folder(Path dir, Gpt2Config config, Map<String, Located> tensors) {
+    /** Rows of the token table and head that tlab keeps, or -1 for all. */
+    private final int vocabRows;
+
+    private HfFolder(Path dir, HfModel config, Map<String, Located> tensors, int vocabRows) {
         this.dir = dir;
         this.config = config;
         this.tensors = tensors;
+        this.vocabRows = vocabRows;
+    }
+
+    /**
+     * This folder with the token table and head cut to the tokenizer's {@code rows}: Qwen pads its
+     * embedding rows to a multiple of 128 beyond the last token id, rows no text can reach.
+     */
+    public HfFolder withVocabulary(int rows) {
+        return new HfFolder(dir, config, tensors, rows);
+    }
+
+    private boolean vocabularyTable(String name) {
+        return vocabRows >= 0 && (name.equals("wte.weight") || name.equals("head.weight"));
     }
 
     /** A folder with a {@code config.json} and no tlab {@code state.json}. */
@@ -50,16 +71,21 @@ public final class Gpt2Folder implements TensorSource {
                 && !Files.exists(path.resolve(CheckpointDirectory.STATE_FILE));
     }
 
-    /** Reads the config, maps the weight files and checks every tensor's name and shape. */
-    public static Gpt2Folder open(Path dir) {
-        Gpt2Config config = Gpt2Config.read(dir);
-        // GPT-2 name (without prefix) -> file and name as written
+    /** Reads the config (its family from {@code model_type}), maps the weight files and checks every tensor. */
+    public static HfFolder open(Path dir) {
+        return open(dir, HfModels.read(dir));
+    }
+
+    /** Maps the weight files and checks every tensor's name and shape against {@code config}'s table. */
+    public static HfFolder open(Path dir, HfModel config) {
+        String prefix = config.prefix();
+        // name (without prefix) -> file and name as written
         Map<String, SafeTensors.Mapped> fileOf = new LinkedHashMap<>();
         Map<String, String> written = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (SafeTensors.Mapped file : weightFiles(dir)) {
             for (String name : file.entries().keySet()) {
-                String bare = name.startsWith(Gpt2Layout.PREFIX) ? name.substring(Gpt2Layout.PREFIX.length()) : name;
+                String bare = !prefix.isEmpty() && name.startsWith(prefix) ? name.substring(prefix.length()) : name;
                 if (written.containsKey(bare)) {
                     problems.add("'" + name + "' appears twice (also as '" + written.get(bare) + "')");
                 }
@@ -69,34 +95,40 @@ public final class Gpt2Folder implements TensorSource {
         }
         Map<String, Located> tensors = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
-        for (Gpt2Layout.Tensor t : Gpt2Layout.tensors(config)) {
-            SafeTensors.Mapped file = fileOf.remove(t.hf());
-            if (file == null) {
-                missing.add(t.hf());
-                continue;
+        for (HfTensor t : config.tensors()) {
+            List<SafeTensors.Mapped> files = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (HfTensor.Part part : t.parts()) {
+                SafeTensors.Mapped file = fileOf.remove(part.name());
+                if (file == null) {
+                    missing.add(part.name());
+                    continue;
+                }
+                String name = written.get(part.name());
+                long[] shape = file.entries().get(name).shape();
+                if (!Arrays.equals(shape, part.shape())) {
+                    problems.add("'" + name + "' is " + Arrays.toString(shape) + ", config.json makes it "
+                            + Arrays.toString(part.shape()));
+                }
+                files.add(file);
+                names.add(name);
             }
-            String name = written.get(t.hf());
-            long[] shape = file.entries().get(name).shape();
-            if (!Arrays.equals(shape, t.hfShape())) {
-                problems.add("'" + name + "' is " + Arrays.toString(shape) + ", config.json makes it "
-                        + Arrays.toString(t.hfShape()));
-            }
-            tensors.put(t.tlab(), new Located(file, name, t));
+            tensors.put(t.tlab(), new Located(t, files, names));
         }
-        fileOf.keySet().removeIf(Gpt2Layout::ignored);
+        fileOf.keySet().removeIf(config::ignored);
         if (!missing.isEmpty()) {
             problems.add(0, "missing " + missing);
         }
         if (!fileOf.isEmpty()) {
-            problems.add("tensors GPT-2 does not have: " + fileOf.keySet().stream().map(written::get).toList());
+            problems.add("tensors " + config.family() + " does not have: " + fileOf.keySet().stream().map(written::get).toList());
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(dir + ": the weights do not fit its " + Gpt2Config.FILE + ": " + String.join("; ", problems));
         }
-        return new Gpt2Folder(dir, config, tensors);
+        return new HfFolder(dir, config, tensors, -1);
     }
 
-    public Gpt2Config config() {
+    public HfModel config() {
         return config;
     }
 
@@ -112,15 +144,31 @@ public final class Gpt2Folder implements TensorSource {
     @Override
     public Map<String, Shape> shapes() {
         Map<String, Shape> out = new LinkedHashMap<>();
-        tensors.forEach((name, t) -> out.put(name, new Shape(t.layout().tlabShape())));
+        tensors.forEach((name, t) -> {
+            long[] shape = t.layout().tlabShape();
+            if (vocabularyTable(name)) {
+                shape[0] = vocabRows;
+            }
+            out.put(name, new Shape(shape));
+        });
         return out;
     }
 
-    /** The tensor in tlab's layout: a Conv1D weight comes back transposed (a view; the loader copies it). */
+    /**
+     * The tensor in tlab's layout, as float32: a Conv1D weight comes back transposed (a view; the
+     * loader copies it), fused parts concatenated.
+     */
     @Override
     public NDArray read(String name, NDManager manager) {
         Located t = tensors.get(name);
-        NDArray array = t.file().read(t.name(), manager);
+        NDList parts = new NDList();
+        for (int i = 0; i < t.names().size(); i++) {
+            parts.add(t.files().get(i).read(t.names().get(i), manager).toType(DataType.FLOAT32, false));
+        }
+        NDArray array = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+        if (vocabularyTable(name)) {
+            array = array.get(new NDIndex(":{}", vocabRows));
+        }
         return t.layout().transposed() ? array.transpose() : array;
     }
 
