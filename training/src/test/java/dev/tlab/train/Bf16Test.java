@@ -73,7 +73,8 @@ class Bf16Test {
         }
         System.out.println("train loss, fp32 vs bf16:" + table);
         for (int i = 0; i < full.size(); i++) {
-            assertEquals(loss(full.get(i)), loss(half.get(i)), 0.05, "train loss at logged row " + i + ":" + table);
+            // Measured within 0.001 on a CPU (docs/ARCHITECTURE.md); 0.01 leaves room for GPU kernels.
+            assertEquals(loss(full.get(i)), loss(half.get(i)), 0.01, "train loss at logged row " + i + ":" + table);
             // No loss scaling and no skipped steps in bfloat16.
             assertFalse(half.get(i).has("loss_scale"), half.get(i).toString());
             assertEquals(0, half.get(i).path("skipped_steps").asInt(0), half.get(i).toString());
@@ -82,7 +83,7 @@ class Bf16Test {
         double fullVal = full.get(full.size() - 1).get("val_loss").asDouble();
         double halfVal = half.get(half.size() - 1).get("val_loss").asDouble();
         System.out.printf(java.util.Locale.ROOT, "val loss at step 100: fp32 %.4f, bf16 %.4f%n", fullVal, halfVal);
-        assertEquals(fullVal, halfVal, 0.05, "val loss at the end");
+        assertEquals(fullVal, halfVal, 0.01, "val loss at the end");
     }
 
     /** The encoder and the encoder-decoder in bf16, end to end: training, evaluation and their samples. */
@@ -138,7 +139,8 @@ class Bf16Test {
                 float[][] half = run(config, true);
                 for (int part = 0; part < 2; part++) {
                     String what = kind + "/" + placement + (part == 0 ? " logits" : " gradient of every weight");
-                    assertClose(full[part], half[part], 0.05, what);
+                    // Measured: logits within 1.3%, gradients within 0.7% of float32 (bfloat16 keeps 8 bits).
+                    assertClose(full[part], half[part], part == 0 ? 0.03 : 0.02, what);
                 }
             }
         }

@@ -14,6 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.tlab.checkpoint.SafeTensors;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,5 +67,49 @@ class HealthSignalsTest {
             assertEquals(path.contains("fp16"), row.has("loss_scale"), row.toString());
         }
         assertEquals(1, EventFile.files(every.runDir()).size(), "metrics.tensorboard is on by default");
+    }
+
+    /**
+     * The logged update ratio is ||w_t - w_(t-1)|| / ||w_(t-1)|| of each AdamW group (decay: the
+     * matrices; no decay: biases and gains), recomputed here from the checkpoint written after every
+     * step. A ratio of the wrong group, of the gradient, or squared would differ.
+     */
+    @Test
+    void updateRatiosAreTheWeightsRelativeChangeBetweenSteps() throws Exception {
+        RunConfig config = ConfigLoader.load(Path.of("../configs/shakespeare-char.yaml"), List.of("output.dir=" + dir,
+                "name=ratios", "train.device=cpu", "model.layers=1", "model.d_model=32", "model.heads=2",
+                "model.context=16", "train.batch_size=4", "train.steps=5", "train.warmup=2", "train.eval_every=5",
+                "train.eval_batches=1", "sample.tokens=0", "train.log_every=1", "checkpoint.every=1", "checkpoint.keep=10"));
+        Trainer.Result result = new Trainer(config, null, false).fit();
+        List<String> lines = Files.readAllLines(result.runDir().resolve("metrics.jsonl"));
+        Path checkpoints = result.runDir().resolve("checkpoints");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int step = 2; step <= 5; step++) {
+                Map<String, NDArray> before = SafeTensors.read(checkpoints.resolve(CheckpointDirectory.stepName(step - 1))
+                        .resolve(CheckpointDirectory.MODEL_FILE), manager);
+                Map<String, NDArray> after = SafeTensors.read(checkpoints.resolve(CheckpointDirectory.stepName(step))
+                        .resolve(CheckpointDirectory.MODEL_FILE), manager);
+                JsonNode row = new ObjectMapper().readTree(lines.get(step - 1));
+                assertEquals(step, row.get("step").asInt());
+                for (boolean decays : new boolean[] {true, false}) {
+                    double change = 0;
+                    double size = 0;
+                    for (var entry : before.entrySet()) {
+                        if ((entry.getValue().getShape().dimension() >= 2) != decays) {
+                            continue;
+                        }
+                        float[] w0 = entry.getValue().toFloatArray();
+                        float[] w1 = after.get(entry.getKey()).toFloatArray();
+                        for (int i = 0; i < w0.length; i++) {
+                            change += Math.pow((double) w1[i] - w0[i], 2);
+                            size += Math.pow(w0[i], 2);
+                        }
+                    }
+                    double expected = Math.sqrt(change) / Math.sqrt(size);
+                    double logged = row.get(decays ? "update_ratio_decay" : "update_ratio_no_decay").asDouble();
+                    assertEquals(expected, logged, 1e-3 * expected, "step " + step + (decays ? " decay" : " no decay"));
+                }
+            }
+        }
     }
 }

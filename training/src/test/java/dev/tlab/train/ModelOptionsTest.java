@@ -35,8 +35,8 @@ class ModelOptionsTest {
     private RunConfig config(String... overrides) {
         List<String> all = new ArrayList<>(List.of("output.dir=" + dir, "train.device=cpu",
                 "model.layers=2", "model.d_model=32", "model.heads=4", "model.context=32",
-                "train.batch_size=8", "train.steps=60", "train.warmup=5", "train.lr=3e-3", "train.min_lr=3e-4",
-                "train.eval_every=60", "train.eval_batches=4", "sample.tokens=0"));
+                "train.batch_size=8", "train.steps=100", "train.warmup=5", "train.lr=3e-3", "train.min_lr=3e-4",
+                "train.eval_every=100", "train.eval_batches=4", "sample.tokens=0"));
         all.addAll(List.of(overrides));
         return ConfigLoader.load(Path.of("../configs/shakespeare-char.yaml"), all);
     }
@@ -55,8 +55,9 @@ class ModelOptionsTest {
     })
     void eachOptionTrainsEndToEnd(String option) {
         Trainer.Result result = new Trainer(config(option, "name=" + option.replaceAll("[^a-z_]", "-")), null, false).fit();
-        // Uniform guessing is ln 65 = 4.17; 60 steps of any working variant get well below 3.4.
-        assertTrue(result.valLoss() < 3.4, option + ": val loss " + result.valLoss());
+        // Letter frequencies alone give 3.35 (docs/TESTING.md); 100 steps of every variant measured
+        // 2.72-3.17. The bar shows each option learns beyond frequencies, not that attention works.
+        assertTrue(result.valLoss() < 3.25, option + ": val loss " + result.valLoss());
     }
 
     @Test
