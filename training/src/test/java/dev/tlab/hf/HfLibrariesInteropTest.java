@@ -48,8 +48,8 @@ class HfLibrariesInteropTest {
         JsonNode check = interop("gpt2-export.json");
         assertTrue(check.get("ok").asBoolean() && check.get("argmax_equal").asBoolean()
                 && check.get("max_logit_difference").asDouble() < 1e-4 && check.get("loading_problems").isEmpty(), check.toString());
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
-        Gpt2Export.run(dir.resolve("run"), dir.resolve("hf"), said -> {});
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
+        HfExport.run(dir.resolve("run"), dir.resolve("hf"), said -> {});
         assertEquals(check.get("config.json").asText(), sha256(dir.resolve("hf/config.json")),
                 "config.json differs from the one transformers loaded; rerun scripts/reference/interop.py export");
         assertEquals(check.get("model.safetensors").asText(), sha256(dir.resolve("hf/model.safetensors")),
@@ -97,8 +97,8 @@ class HfLibrariesInteropTest {
         JsonNode check = interop("safetensors-read.json").get("model.safetensors");
         assertEquals(interop("gpt2-export.json").get("model.safetensors").asText(), check.get("sha256").asText(),
                 "safe_open read the export transformers loaded");
-        Gpt2Import.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
-        Gpt2Export.run(dir.resolve("run"), dir.resolve("hf"), said -> {});
+        HfImport.run(Gpt2Fixture.dir(), dir.resolve("run"), List.of());
+        HfExport.run(dir.resolve("run"), dir.resolve("hf"), said -> {});
         Path exported = dir.resolve("hf/model.safetensors");
         assertEquals(check.get("sha256").asText(), sha256(exported));
         assertEquals(Map.of("format", "pt"), SafeTensors.header(exported).metadata());
@@ -120,7 +120,7 @@ class HfLibrariesInteropTest {
         JsonNode expected = interop("gpt2-shards.json");
         Path shards = interopFile("gpt2-shards/config.json").getParent();
         assertTrue(expected.get("shards").size() >= 2, "more than one shard");
-        Gpt2Import.run(shards, dir.resolve("run"), List.of());
+        HfImport.run(shards, dir.resolve("run"), List.of());
         int[] ids = Gpt2Fixture.ints(expected.get("ids"));
         float[][] logits = Gpt2Fixture.logits(dir.resolve("run"), ids);
         int[] columns = Gpt2Fixture.ints(expected.get("columns"));
@@ -157,7 +157,7 @@ class HfLibrariesInteropTest {
                 "train.batch_size=2", "train.eval_every=1", "train.eval_batches=1", "sample.tokens=0", "train.device=cpu",
                 "train.warmup=0"));
         var result = new dev.tlab.train.Trainer(config, null, false).fit();
-        Gpt2Export.run(result.runDir(), dir.resolve("hf"), said -> {});
+        HfExport.run(result.runDir(), dir.resolve("hf"), said -> {});
         Path exported = dir.resolve("hf").resolve(dev.tlab.tokenize.Tokenizer.FILE);
         assertEquals(check.get("tokenizer.json").asText(), sha256(exported),
                 "tokenizer.json differs from the one tokenizers loaded; rerun scripts/reference/interop.py tokenizer");

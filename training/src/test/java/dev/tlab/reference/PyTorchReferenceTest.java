@@ -15,8 +15,10 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tlab.attention.AttentionKernel;
+import dev.tlab.attention.HeadLayout;
 import dev.tlab.attention.Masks;
 import dev.tlab.attention.SelfAttention;
+import dev.tlab.layers.Biases;
 import dev.tlab.layers.FeedForward;
 import dev.tlab.layers.FfnKind;
 import dev.tlab.layers.Gelu;
@@ -67,8 +69,8 @@ class PyTorchReferenceTest {
                 try (NDManager manager = NDManager.newBaseManager()) {
                     PositionalScheme positional = c.get("rope_fraction").isNull() ? PositionalScheme.NONE
                             : new Rotary(length, d / heads, c.get("rope_fraction").asDouble(), 10000.0);
-                    SelfAttention attention = new SelfAttention(d, heads, c.get("causal").asBoolean(), 0.0, true, positional,
-                            0.02, kernel);
+                    SelfAttention attention = new SelfAttention(d, HeadLayout.multiHead(d, heads), c.get("causal").asBoolean(), 0.0,
+                            Biases.ALL, 0.0, positional, 0.02, kernel);
                     attention.initialize(manager, DataType.FLOAT32, new Shape(batch, length, d));
                     positional.bind(manager);
                     set(attention, "01qkv_weight", c.get("qkv_weight"));

@@ -62,7 +62,7 @@ class CheckpointWriterTest {
                     .optArray(manager.create(new float[] {1, 2, 3, 4}, new Shape(2, 2))).build();
             weight.getArray().setRequiresGradient(true);
             Map<String, Parameter> parameters = Map.of("w", weight);
-            var progress = new RunStart.Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
+            var progress = new RunStart.Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH, 0, null);
             var checkpoints = new RunCheckpoints(config, new dev.tlab.tokenize.CharTokenizer("ab"), parameters,
                     new AdamW(parameters, 0.9, 0.99, 1e-8, 0, AdamW.State.FRESH), new FullPrecision(manager), progress);
             Path best = config.runDir().resolve("checkpoints").resolve(CheckpointDirectory.BEST);
