@@ -206,8 +206,8 @@ public record LlamaFamily(Kind kind, int layers, int heads, int kvHeads, int hea
                         part(a + "v_proj.bias", kv)));
             }
             if (qkNorm) {
-                out.add(HfTensor.renamed(t + "attn.q_norm.weight", a + "q_norm.weight", headDim));
-                out.add(HfTensor.renamed(t + "attn.k_norm.weight", a + "k_norm.weight", headDim));
+                out.add(HfTensor.renamed(t + "attn.q.norm.weight", a + "q_norm.weight", headDim));
+                out.add(HfTensor.renamed(t + "attn.k.norm.weight", a + "k_norm.weight", headDim));
             }
             out.add(HfTensor.renamed(t + "attn.proj.weight", a + "o_proj.weight", d, q));
             if (outBias) {
