@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tlab.checkpoint.CheckpointDirectory;
 import dev.tlab.checkpoint.CheckpointState;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -115,7 +117,7 @@ public final class HfImport {
         return run(hfDir, runDir, overrides, s -> {});
     }
 
-    /** {@link #run}, telling {@code say} what was left out. */
+    /** {@link #run}, telling {@code say} what it writes, how far it is (each tenth of the weights) and what was left out. */
     public static Path run(Path hfDir, Path runDir, List<String> overrides, Consumer<String> say) {
         HfFolder opened = HfFolder.open(hfDir);
         Path checkpoints = runDir.resolve("checkpoints");
@@ -129,8 +131,12 @@ public final class HfImport {
             Files.createDirectories(runDir);
             Files.writeString(runDir.resolve("config.resolved.yaml"), run.resolvedYaml());
             // A fresh optimizer: no moments (a fine-tune with resume_optimizer starts them at zero).
-            return CheckpointDirectory.write(checkpoints, CheckpointDirectory.stepName(0), streamed(folder, manager),
-                    List.of(), state(folder, run, tokenizer), tokenizer);
+            long values = folder.shapes().values().stream().mapToLong(Shape::size).sum();
+            say.accept(String.format(Locale.ROOT, "importing %s: %d tensors, %,d parameters (%,d MB as float32) into %s",
+                    hfDir, folder.shapes().size(), values, values * 4 / 1_000_000,
+                    checkpoints.resolve(CheckpointDirectory.stepName(0))));
+            return CheckpointDirectory.write(checkpoints, CheckpointDirectory.stepName(0),
+                    streamed(folder, manager, values, say), List.of(), state(folder, run, tokenizer), tokenizer);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + runDir, e);
         }
@@ -161,11 +167,21 @@ public final class HfImport {
     }
 
     /** The folder's tensors in tlab's names and layout, each read from its map only when written. */
-    private static List<SafeTensors.Tensor> streamed(HfFolder folder, NDManager manager) {
+    private static List<SafeTensors.Tensor> streamed(HfFolder folder, NDManager manager, long values,
+            Consumer<String> say) {
         List<SafeTensors.Tensor> out = new ArrayList<>();
+        long[] written = {0};
+        long start = System.nanoTime();
         folder.shapes().forEach((name, shape) -> out.add(new SafeTensors.Tensor(name, "F32", shape.getShape(), stream -> {
             try (NDManager scratch = manager.newSubManager()) {
                 stream.write(float32Bytes(folder.read(name, scratch)));
+            }
+            long tenthBefore = written[0] * 10 / Math.max(1, values);
+            written[0] += shape.size();
+            long tenth = written[0] * 10 / Math.max(1, values);
+            if (tenth > tenthBefore) {
+                say.accept(String.format(Locale.ROOT, "  %3d%% of the weights written (%.0f s)", tenth * 10,
+                        (System.nanoTime() - start) / 1e9));
             }
         })));
         return out;
