@@ -16,10 +16,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -99,15 +102,31 @@ public final class CheckpointDirectory {
     }
 
     /**
-     * Deletes all but the newest {@code keep} complete step checkpoints, never {@code justWritten},
-     * and leftovers of interrupted writes ({@code *.tmp}, {@code *.old}).
+     * Deletes all but the newest {@code keep} step checkpoints that validate (sizes and SHA-256),
+     * never {@code justWritten}, and leftovers of interrupted writes ({@code *.tmp}, {@code *.old}).
+     * A checkpoint that fails validation is neither counted nor deleted: counting a damaged newer
+     * one would delete the newest good one, and it stays for the user to look at.
+     *
+     * @param verified checkpoints already found valid by this process, added to here, so that each
+     *     is hashed once rather than at every save
      */
-    public static void prune(Path checkpointsDir, int keep, Path justWritten) {
+    public static void prune(Path checkpointsDir, int keep, Path justWritten, Set<Path> verified) {
         try {
-            List<Path> all = list(checkpointsDir);
-            for (int i = 0; i < all.size() - keep; i++) {
-                if (!all.get(i).equals(justWritten)) {
-                    DurableFiles.deleteTree(all.get(i));
+            List<Path> all = new ArrayList<>(stepDirectories(checkpointsDir));
+            Collections.reverse(all);
+            int kept = 0;
+            for (Path checkpoint : all) {
+                boolean valid = checkpoint.equals(justWritten) || verified.contains(checkpoint)
+                        || problem(checkpoint, true) == null;
+                if (!valid) {
+                    continue;
+                }
+                verified.add(checkpoint);
+                if (kept < keep || checkpoint.equals(justWritten)) {
+                    kept++;
+                } else {
+                    DurableFiles.deleteTree(checkpoint);
+                    verified.remove(checkpoint);
                 }
             }
             try (Stream<Path> entries = Files.list(checkpointsDir)) {
@@ -121,6 +140,11 @@ public final class CheckpointDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prune checkpoints in " + checkpointsDir, e);
         }
+    }
+
+    /** {@link #prune(Path, int, Path, Set)} with nothing verified yet. */
+    public static void prune(Path checkpointsDir, int keep, Path justWritten) {
+        prune(checkpointsDir, keep, justWritten, new HashSet<>());
     }
 
     /** Step checkpoints whose files match their manifest by size, oldest first. */
