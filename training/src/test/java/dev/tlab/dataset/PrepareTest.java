@@ -249,6 +249,54 @@ class PrepareTest {
     }
 
     @Test
+    void aForeignShardOfTheRightSizeIsPreparedAgain() throws Exception {
+        Files.writeString(dir.resolve("mine.txt"), text(12, 40));
+        Files.writeString(dir.resolve("theirs.txt"), text(13, 40));
+        Path out = dir.resolve("out");
+        Path other = dir.resolve("other");
+        PrepareRequest request = request(source(dir.resolve("mine.txt")), out);
+        int[] mine = all(Prepare.run(request, PrepareListener.SILENT).shards().train());
+        Prepare.run(request(source(dir.resolve("theirs.txt")), other), PrepareListener.SILENT);
+        Path shard = out.resolve("train-00000.bin");
+        byte[] original = Files.readAllBytes(shard);
+        byte[] foreign = Files.readAllBytes(other.resolve("train-00000.bin"));
+        Files.write(shard, Arrays.copyOf(foreign, original.length));
+        assertFalse(Arrays.equals(original, Files.readAllBytes(shard)), "the two corpora's tokens differ");
+        TokenShards.open(out); // every size still matches
+
+        Prepared again = Prepare.run(request, PrepareListener.SILENT);
+        assertFalse(again.reused(), "a foreign shard of the right size is not reused");
+        assertEquals("its shards are damaged (train-00000.bin does not match the SHA-256 in meta.json)", again.reason());
+        assertArrayEquals(mine, all(again.shards().train()));
+        assertTrue(Prepare.run(request, PrepareListener.SILENT).reused());
+    }
+
+    @Test
+    void aMetaJsonWithoutShardHashesIsPreparedAgainAndThenHasThem() throws Exception {
+        Files.writeString(dir.resolve("corpus.txt"), text(14, 20));
+        Path out = dir.resolve("out");
+        PrepareRequest request = request(source(dir.resolve("corpus.txt")), out);
+        Prepare.run(request, PrepareListener.SILENT);
+        Path meta = out.resolve(DatasetMeta.FILE);
+        String withHashes = Files.readString(meta);
+        assertTrue(withHashes.contains("\"sha256\""), withHashes);
+        // As an older tlab wrote it: shards with file, tokens and bytes only.
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = mapper.readTree(withHashes);
+        for (var split : root.get("splits")) {
+            split.get("shards").forEach(shard -> ((com.fasterxml.jackson.databind.node.ObjectNode) shard).remove("sha256"));
+        }
+        Files.writeString(meta, mapper.writeValueAsString(root));
+        assertTrue(DatasetMeta.read(out).train().shards().stream().allMatch(s -> s.sha256() == null));
+        TokenShards.open(out); // still readable as it is: train on it works
+        Prepared again = Prepare.run(request, PrepareListener.SILENT);
+        assertFalse(again.reused());
+        assertEquals("its meta.json records no SHA-256 for train-00000.bin (prepared by an older tlab)", again.reason());
+        assertTrue(again.shards().meta().train().shards().stream().allMatch(s -> s.sha256() != null));
+        assertTrue(Prepare.run(request, PrepareListener.SILENT).reused());
+    }
+
+    @Test
     void aNewFileInTheSourceDirectoryPreparesAgain() throws Exception {
         Path corpus = Files.createDirectories(dir.resolve("corpus"));
         Files.writeString(corpus.resolve("a.txt"), text(7, 10));
