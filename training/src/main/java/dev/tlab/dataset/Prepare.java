@@ -44,10 +44,17 @@ public final class Prepare {
     /**
      * Prepares {@code request.output()}, or keeps it when it was prepared from the same source
      * files (by size and SHA-256), the same tokenizer fingerprint and the same settings, and its
-     * shards still hold what meta.json records (by size and SHA-256).
+     * shards still hold what meta.json records (by size and SHA-256). Holds {@code .<output>.lock}
+     * meanwhile: a second prepare of the same directory waits for this one, then reuses its shards.
      */
     public static Prepared run(PrepareRequest request, PrepareListener listener) {
         Path output = request.output().toAbsolutePath().normalize();
+        try (PrepareLock lock = PrepareLock.acquire(output, listener)) {
+            return runLocked(request, listener, output);
+        }
+    }
+
+    private static Prepared runLocked(PrepareRequest request, PrepareListener listener, Path output) {
         String stale = staleness(request, output);
         if (stale == null) {
             String unchanged = "source files and shards (SHA-256), tokenizer and settings unchanged";

@@ -297,6 +297,45 @@ class PrepareTest {
     }
 
     @Test
+    void aSecondPrepareOfTheSameDirectoryWaitsThenReuses() throws Exception {
+        Files.writeString(dir.resolve("corpus.txt"), text(15, 60));
+        Path out = dir.resolve("out");
+        PrepareRequest request = request(source(dir.resolve("corpus.txt")), out);
+        List<String> messages = java.util.Collections.synchronizedList(new ArrayList<>());
+        PrepareListener listener = new PrepareListener() {
+            @Override
+            public void progress(PrepareProgress progress) {}
+
+            @Override
+            public void message(String text) {
+                messages.add(text);
+            }
+        };
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<Prepared> second;
+            try (PrepareLock held = PrepareLock.acquire(out, PrepareListener.SILENT)) {
+                second = pool.submit(() -> Prepare.run(request, listener));
+                for (int i = 0; i < 100 && messages.isEmpty(); i++) {
+                    Thread.sleep(50);
+                }
+                assertEquals(List.of("waiting: another tlab prepare is writing " + out + " (it holds " + dir.resolve(".out.lock") + ");"
+                        + " this one goes on when it finishes"), messages);
+                assertFalse(Files.exists(out) || Files.exists(dir.resolve("out.preparing")), "it waits before writing");
+            }
+            assertFalse(second.get().reused(), "prepared once the lock was free");
+
+            Files.writeString(dir.resolve("corpus.txt"), text(16, 60));
+            var a = pool.submit(() -> Prepare.run(request, PrepareListener.SILENT));
+            var b = pool.submit(() -> Prepare.run(request, PrepareListener.SILENT));
+            assertEquals(1, (a.get().reused() ? 1 : 0) + (b.get().reused() ? 1 : 0), "one prepares, the other reuses");
+            assertArrayEquals(all(a.get().shards().train()), all(b.get().shards().train()));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aNewFileInTheSourceDirectoryPreparesAgain() throws Exception {
         Path corpus = Files.createDirectories(dir.resolve("corpus"));
         Files.writeString(corpus.resolve("a.txt"), text(7, 10));
@@ -320,7 +359,8 @@ class PrepareTest {
         assertTrue(e.getMessage().contains("b.txt is not valid UTF-8"), e.getMessage());
         assertArrayEquals(tokens, all(TokenShards.open(out).train()), "the earlier prepared data is intact");
         try (Stream<Path> siblings = Files.list(dir)) {
-            assertEquals(List.of("corpus", "out"), siblings.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(List.of(".out.lock", "corpus", "out"), siblings.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "nothing but the (empty, hidden) lock file beside it");
         }
         Path fresh = dir.resolve("fresh");
         assertThrows(ConfigException.class, () -> Prepare.run(request(source(corpus), fresh), PrepareListener.SILENT));
