@@ -1,6 +1,7 @@
 package dev.tlab.cli;
 
 import dev.tlab.errors.ConfigException;
+import dev.tlab.files.DiskSpace;
 import dev.tlab.train.TrainingStopped;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -82,6 +83,14 @@ public final class Main implements Runnable {
                     }
                     if (cause != null) {
                         commandLine.getErr().println("error: " + cause.getMessage());
+                        commandLine.getErr().flush();
+                        return 2;
+                    }
+                    if (DiskSpace.isFull(e)) {
+                        // A write with no more precise report: the file it names, and what is free there.
+                        java.nio.file.Path file = DiskSpace.fileOf(e);
+                        commandLine.getErr().println("error: " + (file != null ? DiskSpace.full(file, -1, "", e).getMessage()
+                                : "no space left on device: " + e.getMessage()));
                         commandLine.getErr().flush();
                         return 2;
                     }

@@ -1,6 +1,7 @@
 package dev.tlab.checkpoint;
 
 import dev.tlab.errors.ConfigException;
+import dev.tlab.files.DiskSpace;
 import dev.tlab.files.DurableFiles;
 import dev.tlab.files.FileDigest;
 import dev.tlab.tokenize.Tokenizer;
@@ -76,8 +77,9 @@ public final class CheckpointDirectory {
     public static Path write(Path checkpointsDir, String name, List<SafeTensors.Tensor> weights,
             List<SafeTensors.Tensor> moments, CheckpointState state, Tokenizer tokenizer) {
         Path target = checkpointsDir.resolve(name);
+        Path tmp = null;
         try {
-            Path tmp = DurableFiles.freshTemp(target);
+            tmp = DurableFiles.freshTemp(target);
             Map<String, String> metadata = Map.of("format", "pt", "tlab_step", Long.toString(state.step()));
             Map<String, FileDigest> files = new LinkedHashMap<>();
             files.put(MODEL_FILE, DurableFiles.writeSynced(tmp.resolve(MODEL_FILE),
@@ -96,8 +98,29 @@ public final class CheckpointDirectory {
             DurableFiles.writeSynced(tmp.resolve(STATE_FILE), out -> JSON.writeValue(out, complete));
             DurableFiles.publish(tmp, target);
             return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + target, e);
+        } catch (IOException | UncheckedIOException e) {
+            if (!DiskSpace.isFull(e)) {
+                throw new UncheckedIOException("cannot write checkpoint " + target, e instanceof IOException io ? io
+                        : ((UncheckedIOException) e).getCause());
+            }
+            // The half-written directory would only hold the space the next attempt needs.
+            deleteQuietly(tmp);
+            long needed = weights.stream().mapToLong(SafeTensors.Tensor::bytes).sum()
+                    + moments.stream().mapToLong(SafeTensors.Tensor::bytes).sum();
+            List<Path> complete = list(checkpointsDir);
+            throw DiskSpace.full(target, needed, complete.isEmpty() ? "no checkpoint was written before this one"
+                    : "the newest complete step checkpoint, " + complete.get(complete.size() - 1).getFileName()
+                            + ", is intact", e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            if (dir != null) {
+                DurableFiles.deleteTree(dir);
+            }
+        } catch (IOException ignored) {
+            // a later write starts from a fresh temporary directory anyway
         }
     }
 

@@ -102,6 +102,26 @@ class CheckpointDirectoryTest {
     }
 
     @Test
+    void aFullDiskIsOneLineWithTheSpaceNeededAndLeavesTheNewestCheckpoint() throws IOException {
+        Path previous = write("step-000001", 1);
+        // The error the file system gives when the disk fills, raised where the tensor bytes are written.
+        List<SafeTensors.Tensor> weights = List.of(new SafeTensors.Tensor("w", "F32", new long[] {1000, 250}, out -> {
+            out.write(new byte[4096]);
+            throw new IOException("No space left on device");
+        }));
+        CheckpointState state = CheckpointDirectory.readState(previous);
+        var e = assertThrows(ConfigException.class, () -> CheckpointDirectory.write(dir, "step-000002", weights, List.of(),
+                state, new CharTokenizer("ab")));
+        assertTrue(e.getMessage().startsWith("no space left on device writing " + dir.resolve("step-000002")
+                + " (it needs about 1.00 MB, "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; the newest complete step checkpoint, step-000001, is intact"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertFalse(Files.exists(dir.resolve("step-000002.tmp")), "the half-written checkpoint gives its space back");
+        assertFalse(Files.exists(dir.resolve("step-000002")));
+        assertEquals(previous, CheckpointDirectory.locate(dir).checkpoint());
+    }
+
+    @Test
     void rewritingACheckpointReplacesIt() {
         write(CheckpointDirectory.BEST, 1);
         write(CheckpointDirectory.BEST, 2);

@@ -1,5 +1,6 @@
 package dev.tlab.metrics.tensorboard;
 
+import dev.tlab.files.DiskSpace;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -111,7 +112,7 @@ public final class EventFile implements AutoCloseable {
             TfRecord.write(out, event);
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw DiskSpace.isFull(e) ? DiskSpace.full(file, -1, "", e) : new UncheckedIOException("cannot write " + file, e);
         }
     }
 
