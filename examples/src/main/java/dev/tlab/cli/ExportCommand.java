@@ -2,6 +2,7 @@ package dev.tlab.cli;
 
 import dev.tlab.errors.ConfigException;
 import dev.tlab.hf.Gpt2Export;
+import dev.tlab.files.OutputPath;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,6 +38,7 @@ final class ExportCommand implements Callable<Integer> {
         if (!format.equals("hf")) {
             throw new ConfigException("--format: unknown '" + format + "'; tlab exports hf");
         }
+        OutputPath.requireDirectory("OUT_DIR", out);
         Gpt2Export.run(source, out, line -> {
             spec.commandLine().getErr().println(line);
             spec.commandLine().getErr().flush();

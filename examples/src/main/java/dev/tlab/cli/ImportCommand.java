@@ -2,6 +2,11 @@ package dev.tlab.cli;
 
 import dev.tlab.errors.ConfigException;
 import dev.tlab.hf.Gpt2Import;
+import dev.tlab.files.DurableFiles;
+import dev.tlab.files.OutputPath;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.stream.Stream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +47,28 @@ final class ImportCommand implements Callable<Integer> {
         if (!format.equals("gpt2")) {
             throw new ConfigException("FORMAT: unknown '" + format + "'; tlab imports gpt2");
         }
-        Path checkpoint = Gpt2Import.run(source, out, overrides);
+        OutputPath.requireDirectory("--out", out);
+        Path checkpoint;
+        List<Path> created = Stream.of(out, out.resolve("checkpoints"), out.resolve("config.resolved.yaml"))
+                .filter(p -> !Files.exists(p)).toList();
+        try (SignalWatch signals = SignalWatch.interrupting()) {
+            try {
+                checkpoint = Gpt2Import.run(source, out, overrides);
+            } catch (RuntimeException e) {
+                if (signals.stopped() != null) {
+                    // What this import created goes; a folder that was there stays as it was.
+                    for (Path path : created) {
+                        try {
+                            DurableFiles.deleteTree(path);
+                        } catch (IOException ignored) {
+                            // the message below still says the import did not finish
+                        }
+                    }
+                    throw new CommandStopped(signals.stopped(), "tlab import of " + source + " into " + out, e);
+                }
+                throw e;
+            }
+        }
         spec.commandLine().getErr().println("imported " + source + " as " + checkpoint);
         spec.commandLine().getErr().flush();
         return 0;

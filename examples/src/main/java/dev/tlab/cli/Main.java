@@ -2,6 +2,7 @@ package dev.tlab.cli;
 
 import dev.tlab.errors.ConfigException;
 import dev.tlab.files.DiskSpace;
+import dev.tlab.files.OutputPath;
 import dev.tlab.train.TrainingStopped;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -72,6 +73,11 @@ public final class Main implements Runnable {
                 });
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
+                    if (e instanceof CommandStopped stopped) {
+                        commandLine.getErr().println(stopped.getMessage());
+                        commandLine.getErr().flush();
+                        return stopped.exitCode();
+                    }
                     if (e instanceof TrainingStopped stopped) {
                         commandLine.getErr().println(stopped.getMessage());
                         commandLine.getErr().flush();
@@ -83,6 +89,15 @@ public final class Main implements Runnable {
                     }
                     if (cause != null) {
                         commandLine.getErr().println("error: " + cause.getMessage());
+                        commandLine.getErr().flush();
+                        return 2;
+                    }
+                    if (e instanceof java.io.UncheckedIOException unchecked
+                            && unchecked.getCause() instanceof java.nio.file.FileSystemException fs) {
+                        // A path the command could not write or read (a file where a folder goes, no permission).
+                        String what = unchecked.getMessage();
+                        commandLine.getErr().println("error: " + (what == null || what.equals(fs.toString())
+                                ? OutputPath.reason(fs) : what + " (" + OutputPath.reason(fs) + ")"));
                         commandLine.getErr().flush();
                         return 2;
                     }

@@ -94,7 +94,16 @@ class BadInputTest {
                 Arguments.of(List.of("resume", "RUN", "--set", "train.steps=4", "--set", "model.d_model=32"),
                         "error: cannot resume from "),
                 Arguments.of(List.of("finetune", CONFIG, "--from", "RUN", "--set", "output.dir=" + dir, "--set",
-                        "name=source"), "error: " + dir.resolve("source") + " is the run fine-tuned from"));
+                        "name=source"), "error: " + dir.resolve("source") + " is the run fine-tuned from"),
+                // Outputs that are the wrong kind of thing: checked before any work.
+                Arguments.of(List.of("import", "gpt2", "../training/src/test/resources/gpt2-hf", "--out",
+                        dir.resolve("snow.txt").toString()), "error: --out: " + dir.resolve("snow.txt") + " is a file; give a folder"),
+                Arguments.of(List.of("export", "RUN", "--format", "hf", dir.resolve("snow.txt").toString()),
+                        "error: OUT_DIR: " + dir.resolve("snow.txt") + " is a file; give a folder"),
+                Arguments.of(List.of("compare", "RUN", "--markdown", dir.resolve("snow.txt/x.md").toString()),
+                        "error: --markdown: cannot create " + dir.resolve("snow.txt/x.md") + ": " + dir.resolve("snow.txt")
+                                + " is a file, not a folder"),
+                Arguments.of(List.of("compare", "RUN", "--csv", dir.toString()), "error: --csv: " + dir + " is a folder"));
     }
 
     @ParameterizedTest

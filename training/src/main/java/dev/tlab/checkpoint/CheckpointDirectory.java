@@ -97,6 +97,7 @@ public final class CheckpointDirectory {
             CheckpointState complete = state.withFiles(files);
             DurableFiles.writeSynced(tmp.resolve(STATE_FILE), out -> JSON.writeValue(out, complete));
             DurableFiles.publish(tmp, target);
+            tmp = null;
             return target;
         } catch (IOException | UncheckedIOException e) {
             if (!DiskSpace.isFull(e)) {
@@ -105,12 +106,16 @@ public final class CheckpointDirectory {
             }
             // The half-written directory would only hold the space the next attempt needs.
             deleteQuietly(tmp);
+            tmp = null;
             long needed = weights.stream().mapToLong(SafeTensors.Tensor::bytes).sum()
                     + moments.stream().mapToLong(SafeTensors.Tensor::bytes).sum();
             List<Path> complete = list(checkpointsDir);
             throw DiskSpace.full(target, needed, complete.isEmpty() ? "no checkpoint was written before this one"
                     : "the newest complete step checkpoint, " + complete.get(complete.size() - 1).getFileName()
                             + ", is intact", e);
+        } finally {
+            // Whatever stopped the write (an error, an interrupt), the half-written directory goes.
+            deleteQuietly(tmp);
         }
     }
 

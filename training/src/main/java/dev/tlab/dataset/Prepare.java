@@ -332,6 +332,7 @@ public final class Prepare {
     }
 
     private void writeNext(Deque<Future<Encoded>> pending, ShardWriter writer) {
+        stopIfInterrupted();
         Encoded encoded = await(pending.removeFirst());
         long before = writer.tokens();
         int separator = request.tokenizer().documentSeparator();
@@ -347,6 +348,13 @@ public final class Prepare {
         bytesDone += encoded.sourceBytes();
         tokensDone += writer.tokens() - before;
         listener.progress(new PrepareProgress(bytesDone, bytesTotal, tokensDone, (System.nanoTime() - startNanos) / 1e9));
+    }
+
+    /** An interrupt (a signal the command turned into one) stops the prepare between chunks; nothing is published. */
+    static void stopIfInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("prepare interrupted");
+        }
     }
 
     private static <T> T await(Future<T> future) {
