@@ -6,6 +6,8 @@ import dev.tlab.files.OutputPath;
 import dev.tlab.train.TrainingStopped;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,6 +64,17 @@ public final class Main implements Runnable {
         cli.setParameterExceptionHandler(
                 (e, arguments) -> {
                     CommandLine command = e.getCommandLine();
+                    if (command == cli && e instanceof CommandLine.UnmatchedArgumentException unmatched
+                            && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+                        // `tlab trian ...`: picocli would say "Unmatched argument at index 0".
+                        List<String> names = new ArrayList<>(cli.getSubcommands().keySet());
+                        List<String> close = unmatched.getSuggestions().stream().filter(names::contains).toList();
+                        command.getErr().println("error: unknown command '" + unmatched.getUnmatched().get(0) + "'"
+                                + (close.isEmpty() ? "" : " (did you mean " + String.join(" or ", close) + "?)")
+                                + "; the commands are: " + String.join(", ", names) + " (see tlab --help)");
+                        command.getErr().flush();
+                        return 2;
+                    }
                     // `train --bogus` lacks its CONFIG too; the option typed is the likelier mistake.
                     String message = e instanceof CommandLine.MissingParameterException
                             && !command.getUnmatchedArguments().isEmpty()

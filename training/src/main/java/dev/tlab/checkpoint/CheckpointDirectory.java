@@ -304,6 +304,14 @@ public final class CheckpointDirectory {
         CheckpointState state;
         try {
             state = JSON.readValue(file.toFile(), CheckpointState.class);
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            // Valid JSON, but a field holds the wrong kind of value (e.g. "step": "four").
+            String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("?");
+            var where = e.getLocation();
+            throw new ConfigException(file + ": damaged checkpoint state: field '" + field + "'"
+                    + (where == null ? "" : " (line " + where.getLineNr() + ")") + " has the wrong type: "
+                    + e.getOriginalMessage().lines().findFirst().orElse(""), e);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             var where = e.getLocation();
             throw new ConfigException(file + ": damaged checkpoint state, not valid JSON"

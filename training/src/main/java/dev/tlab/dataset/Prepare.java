@@ -102,6 +102,11 @@ public final class Prepare {
             return "its meta.json is unusable (" + e.getMessage() + ")";
         }
         DatasetMeta.TokenizerInfo now = tokenizerInfo(request.tokenizer());
+        if (before.tokenizer().kind().equals(now.kind()) && before.tokenizer().fingerprint().equals(now.fingerprint())
+                && before.tokenizer().vocabSize() != now.vocabSize()) {
+            return "its meta.json records vocab_size " + before.tokenizer().vocabSize() + " for this very tokenizer (fingerprint "
+                    + now.fingerprint() + "), which has " + now.vocabSize() + ": meta.json was edited or damaged";
+        }
         if (!before.tokenizer().equals(now)) {
             return "the tokenizer changed (" + before.tokenizer().kind() + " " + before.tokenizer().fingerprint() + " -> "
                     + now.kind() + " " + now.fingerprint() + ")";

@@ -336,6 +336,20 @@ class PrepareTest {
     }
 
     @Test
+    void anEditedVocabSizeInMetaJsonIsNamedAsSuch() throws Exception {
+        Files.writeString(dir.resolve("corpus.txt"), text(17, 20));
+        Path out = dir.resolve("out");
+        PrepareRequest request = request(source(dir.resolve("corpus.txt")), out);
+        Prepare.run(request, PrepareListener.SILENT);
+        Path meta = out.resolve(DatasetMeta.FILE);
+        Files.writeString(meta, Files.readString(meta).replace("\"vocab_size\" : 257", "\"vocab_size\" : 300"));
+        Prepared again = Prepare.run(request, PrepareListener.SILENT);
+        assertFalse(again.reused());
+        assertEquals("its meta.json records vocab_size 300 for this very tokenizer (fingerprint " + bytes.fingerprint()
+                + "), which has 257: meta.json was edited or damaged", again.reason());
+    }
+
+    @Test
     void aNewFileInTheSourceDirectoryPreparesAgain() throws Exception {
         Path corpus = Files.createDirectories(dir.resolve("corpus"));
         Files.writeString(corpus.resolve("a.txt"), text(7, 10));
