@@ -1,5 +1,6 @@
 package dev.tlab.cli;
 
+import dev.tlab.errors.ConfigException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tlab.bench.Bench;
@@ -79,6 +80,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (steps < 1) {
+            throw new ConfigException("--steps: must be >= 1, got " + steps);
+        }
         List<String> all = new ArrayList<>(overrides);
         all.addAll(Bench.overrides(steps, profileSteps, Files.createTempDirectory("tlab-bench")));
         RunConfig run = ConfigLoader.load(config, all);

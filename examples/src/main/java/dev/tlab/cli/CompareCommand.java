@@ -4,10 +4,10 @@ import dev.tlab.compare.Comparison;
 import dev.tlab.compare.ComparisonPlot;
 import dev.tlab.compare.RunRecord;
 import dev.tlab.errors.ConfigException;
+import dev.tlab.files.OutputPath;
 import dev.tlab.metrics.Plots;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +49,11 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        for (var target : new Object[][] {{"--markdown", markdown}, {"--csv", csv}, {"--plot", plot}}) {
+            if (target[1] != null) {
+                OutputPath.requireFile((String) target[0], (Path) target[1]);
+            }
+        }
         List<RunRecord> records = new ArrayList<>();
         for (Path dir : expand(runs)) {
             records.add(RunRecord.read(dir));
@@ -59,8 +64,8 @@ final class CompareCommand implements Callable<Integer> {
         Comparison comparison = new Comparison(records);
         PrintWriter out = spec.commandLine().getOut();
         out.print(comparison.text());
-        write(markdown, comparison.markdown(), out);
-        write(csv, comparison.csv(), out);
+        write("--markdown", markdown, comparison.markdown(), out);
+        write("--csv", csv, comparison.csv(), out);
         if (plot != null) {
             ComparisonPlot.write(comparison, plot);
             out.println("wrote " + plot);
@@ -98,7 +103,7 @@ final class CompareCommand implements Callable<Integer> {
         return dirs;
     }
 
-    private static void write(Path file, String text, PrintWriter out) {
+    private static void write(String flag, Path file, String text, PrintWriter out) {
         if (file == null) {
             return;
         }
@@ -107,7 +112,7 @@ final class CompareCommand implements Callable<Integer> {
             Files.createDirectories(parent);
             Files.writeString(file, text);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw new ConfigException(flag + ": cannot write " + file + " (" + OutputPath.reason(e) + ")", e);
         }
         out.println("wrote " + file);
     }

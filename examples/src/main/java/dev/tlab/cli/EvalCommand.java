@@ -67,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
             asked = List.of(trained, 2 * trained, 4 * trained);
         }
         PrintWriter err = spec.commandLine().getErr();
-        ContextEval.Evaluation result = ContextEval.evaluate(chosen, asked, batches, Devices.resolve(device), data, note -> {
+        ContextEval.Evaluation result = ContextEval.evaluate(chosen, asked, batches, Devices.resolve("--device", device), data, note -> {
             err.println(note);
             err.flush();
         });

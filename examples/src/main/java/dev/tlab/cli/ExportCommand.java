@@ -1,6 +1,7 @@
 package dev.tlab.cli;
 
 import dev.tlab.errors.ConfigException;
+import dev.tlab.files.OutputPath;
 import dev.tlab.hf.HfExport;
 import dev.tlab.peft.LoraExport;
 import java.nio.file.Path;
@@ -46,6 +47,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OutputPath.requireDirectory("OUT_DIR", out);
         Consumer<String> say = line -> {
             spec.commandLine().getErr().println(line);
             spec.commandLine().getErr().flush();

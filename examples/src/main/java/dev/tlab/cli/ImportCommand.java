@@ -1,14 +1,19 @@
 package dev.tlab.cli;
 
 import dev.tlab.errors.ConfigException;
+import dev.tlab.files.DurableFiles;
+import dev.tlab.files.OutputPath;
 import dev.tlab.hf.Gpt2Config;
 import dev.tlab.hf.HfFolder;
 import dev.tlab.hf.HfImport;
 import dev.tlab.hf.HfModels;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -51,11 +56,32 @@ final class ImportCommand implements Callable<Integer> {
             throw new ConfigException(source + "/config.json: not a GPT-2 (model_type " + HfModels.read(source).family()
                     + "); import it with: tlab import hf " + source + " --out " + out);
         }
+        OutputPath.requireDirectory("--out", out);
         var err = spec.commandLine().getErr();
-        Path checkpoint = HfImport.run(source, out, overrides, line -> {
-            err.println(line);
-            err.flush();
-        });
+        Path checkpoint;
+        List<Path> created = Stream.of(out, out.resolve("checkpoints"), out.resolve("config.resolved.yaml"))
+                .filter(p -> !Files.exists(p)).toList();
+        try (SignalWatch signals = SignalWatch.interrupting()) {
+            try {
+                checkpoint = HfImport.run(source, out, overrides, line -> {
+                    err.println(line);
+                    err.flush();
+                });
+            } catch (RuntimeException e) {
+                if (signals.stopped() != null) {
+                    // What this import created goes; a folder that was there stays as it was.
+                    for (Path path : created) {
+                        try {
+                            DurableFiles.deleteTree(path);
+                        } catch (IOException ignored) {
+                            // the message below still says the import did not finish
+                        }
+                    }
+                    throw new CommandStopped(signals.stopped(), "tlab import of " + source + " into " + out, e);
+                }
+                throw e;
+            }
+        }
         spec.commandLine().getErr().println("imported " + source + " as " + checkpoint);
         spec.commandLine().getErr().flush();
         return 0;

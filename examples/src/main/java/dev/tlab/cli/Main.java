@@ -1,9 +1,13 @@
 package dev.tlab.cli;
 
 import dev.tlab.errors.ConfigException;
+import dev.tlab.files.DiskSpace;
+import dev.tlab.files.OutputPath;
 import dev.tlab.train.TrainingStopped;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -64,6 +68,17 @@ public final class Main implements Runnable {
         cli.setParameterExceptionHandler(
                 (e, arguments) -> {
                     CommandLine command = e.getCommandLine();
+                    if (command == cli && e instanceof CommandLine.UnmatchedArgumentException unmatched
+                            && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+                        // `tlab trian ...`: picocli would say "Unmatched argument at index 0".
+                        List<String> names = new ArrayList<>(cli.getSubcommands().keySet());
+                        List<String> close = unmatched.getSuggestions().stream().filter(names::contains).toList();
+                        command.getErr().println("error: unknown command '" + unmatched.getUnmatched().get(0) + "'"
+                                + (close.isEmpty() ? "" : " (did you mean " + String.join(" or ", close) + "?)")
+                                + "; the commands are: " + String.join(", ", names) + " (see tlab --help)");
+                        command.getErr().flush();
+                        return 2;
+                    }
                     // `train --bogus` lacks its CONFIG too; the option typed is the likelier mistake.
                     String message = e instanceof CommandLine.MissingParameterException
                             && !command.getUnmatchedArguments().isEmpty()
@@ -75,6 +90,11 @@ public final class Main implements Runnable {
                 });
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
+                    if (e instanceof CommandStopped stopped) {
+                        commandLine.getErr().println(stopped.getMessage());
+                        commandLine.getErr().flush();
+                        return stopped.exitCode();
+                    }
                     if (e instanceof TrainingStopped stopped) {
                         commandLine.getErr().println(stopped.getMessage());
                         commandLine.getErr().flush();
@@ -86,6 +106,23 @@ public final class Main implements Runnable {
                     }
                     if (cause != null) {
                         commandLine.getErr().println("error: " + cause.getMessage());
+                        commandLine.getErr().flush();
+                        return 2;
+                    }
+                    if (e instanceof java.io.UncheckedIOException unchecked
+                            && unchecked.getCause() instanceof java.nio.file.FileSystemException fs) {
+                        // A path the command could not write or read (a file where a folder goes, no permission).
+                        String what = unchecked.getMessage();
+                        commandLine.getErr().println("error: " + (what == null || what.equals(fs.toString())
+                                ? OutputPath.reason(fs) : what + " (" + OutputPath.reason(fs) + ")"));
+                        commandLine.getErr().flush();
+                        return 2;
+                    }
+                    if (DiskSpace.isFull(e)) {
+                        // A write with no more precise report: the file it names, and what is free there.
+                        java.nio.file.Path file = DiskSpace.fileOf(e);
+                        commandLine.getErr().println("error: " + (file != null ? DiskSpace.full(file, -1, "", e).getMessage()
+                                : "no space left on device: " + e.getMessage()));
                         commandLine.getErr().flush();
                         return 2;
                     }

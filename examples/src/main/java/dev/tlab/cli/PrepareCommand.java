@@ -55,7 +55,18 @@ final class PrepareCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         PrepareListener progress = quiet ? PrepareListener.SILENT : new ConsoleProgress(err, System.console() != null);
-        DataPreparation.Result result = DataPreparation.prepare(run.data(), null, progress);
+        Path output = DataPreparation.outputDir(run.data()).toAbsolutePath().normalize();
+        DataPreparation.Result result;
+        try (SignalWatch signals = SignalWatch.interrupting()) {
+            try {
+                result = DataPreparation.prepare(run.data(), null, progress);
+            } catch (RuntimeException e) {
+                if (signals.stopped() != null) {
+                    throw new CommandStopped(signals.stopped(), "tlab prepare of " + output, e);
+                }
+                throw e;
+            }
+        }
         DatasetMeta meta = result.shards().meta();
         PrintWriter out = spec.commandLine().getOut();
         if (quiet) {

@@ -79,7 +79,7 @@ final class SampleCommand implements Callable<Integer> {
                 contextLimit);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (TrainedModel model = TrainedModel.load(CheckpointDirectory.choose(run, checkpoint), Devices.resolve(device), note -> {
+        try (TrainedModel model = TrainedModel.load(CheckpointDirectory.choose(run, checkpoint), Devices.resolve("--device", device), note -> {
             err.println(note);
             err.flush();
         })) {

@@ -36,6 +36,28 @@ final class SignalWatch implements AutoCloseable {
         return watch;
     }
 
+    /**
+     * For a command that is not a training run ({@code prepare}, {@code import}): SIGTERM and SIGINT
+     * interrupt the thread that calls this, whose work then fails and cleans up after itself;
+     * {@link #stopped} tells the command why it failed.
+     */
+    static SignalWatch interrupting() {
+        SignalWatch watch = new SignalWatch();
+        Thread worker = Thread.currentThread();
+        for (String name : List.of("TERM", "INT")) {
+            watch.handle(name, s -> {
+                watch.request.stop(new StopRequest.Reason("SIG" + s.getName(), 128 + s.getNumber()));
+                worker.interrupt();
+            });
+        }
+        return watch;
+    }
+
+    /** A stop a signal asked for, or null. */
+    StopRequest.Reason stopped() {
+        return request.reason();
+    }
+
     /** Called by {@link Main#main}, which exits right after the command. */
     static void holdUntilExit() {
         restoreOnClose = false;

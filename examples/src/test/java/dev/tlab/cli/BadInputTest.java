@@ -61,6 +61,15 @@ class BadInputTest {
             }
         }
         Files.writeString(damaged.resolve("state.json"), "{\"format\": 3, \"step\": ");
+        Path mistyped = Files.createDirectories(dir.resolve("mistyped/step-000002"));
+        try (Stream<Path> files = Files.list(source.resolve("checkpoints/step-000002"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, mistyped.resolve(file.getFileName()));
+            }
+        }
+        Path mistypedState = mistyped.resolve("state.json");
+        Files.writeString(mistypedState, Files.readString(mistypedState).replaceFirst("\"step\" : 2", "\"step\" : \"two\""));
+        Files.writeString(dir.resolve("unclosed.yaml"), "train:\n  lr: [1, 2\nmodel:\n  layers: 2\n");
         Files.writeString(dir.resolve("twice.yaml"), "extends: " + Path.of(CONFIG).toAbsolutePath()
                 + "\ntrain:\n  lr: 0.001\n  steps: 3\n  lr: 0.002\n");
     }
@@ -94,13 +103,40 @@ class BadInputTest {
                 Arguments.of(List.of("resume", "RUN", "--set", "train.steps=4", "--set", "model.d_model=32"),
                         "error: cannot resume from "),
                 Arguments.of(List.of("finetune", CONFIG, "--from", "RUN", "--set", "output.dir=" + dir, "--set",
-                        "name=source"), "error: " + dir.resolve("source") + " is the run fine-tuned from"));
+                        "name=source"), "error: " + dir.resolve("source") + " is the run fine-tuned from"),
+                // Outputs that are the wrong kind of thing: checked before any work.
+                Arguments.of(List.of("import", "gpt2", "../training/src/test/resources/gpt2-hf", "--out",
+                        dir.resolve("snow.txt").toString()), "error: --out: " + dir.resolve("snow.txt") + " is a file; give a folder"),
+                Arguments.of(List.of("export", "RUN", "--format", "hf", dir.resolve("snow.txt").toString()),
+                        "error: OUT_DIR: " + dir.resolve("snow.txt") + " is a file; give a folder"),
+                Arguments.of(List.of("compare", "RUN", "--markdown", dir.resolve("snow.txt/x.md").toString()),
+                        "error: --markdown: cannot create " + dir.resolve("snow.txt/x.md") + ": " + dir.resolve("snow.txt")
+                                + " is a file, not a folder"),
+                Arguments.of(List.of("compare", "RUN", "--csv", dir.toString()), "error: --csv: " + dir + " is a folder"),
+                Arguments.of(List.of("inspect", dir.resolve("mistyped/step-000002").toString()), "error: checkpoint "
+                        + dir.resolve("mistyped/step-000002") + " is incomplete: " + dir.resolve("mistyped/step-000002/state.json")
+                        + ": damaged checkpoint state: field 'step' (line 3) has the wrong type: Cannot deserialize value"
+                        + " of type `long` from String \"two\""),
+                Arguments.of(List.of("train", dir.resolve("unclosed.yaml").toString()), "error: " + dir.resolve("unclosed.yaml")
+                        + ": invalid YAML at line 3, column 6: expected ',' or ']', but got : (while parsing a flow sequence"
+                        + " from line 2, column 7)"),
+                Arguments.of(List.of("train", "RUN"), "error: CONFIG: RUN is a directory, not a config file; give a YAML"
+                        + " config such as configs/shakespeare-char.yaml (to continue the run in it: tlab resume RUN)"),
+                Arguments.of(train("a", "--set", "data.path="), "error: data.path: empty; data.task lm needs a corpus"),
+                Arguments.of(List.of("sample", "RUN", "--device", "gpu:99"), "error: --device: 'gpu:99' asked for, but "),
+                Arguments.of(List.of("eval", "RUN", "--device", "gpu:99"), "error: --device: 'gpu:99' asked for, but "),
+                Arguments.of(List.of("bench", CONFIG, "--steps", "0"), "error: --steps: must be >= 1, got 0"),
+                Arguments.of(List.of("trian", CONFIG), "error: unknown command 'trian' (did you mean train?); the commands"
+                        + " are: train, prepare, resume, finetune, inspect, plot, compare, sample, eval, ablate, bench, import,"
+                        + " export, help (see tlab --help)"),
+                Arguments.of(List.of("bogus"), "error: unknown command 'bogus'; the commands are: train, "));
     }
 
     @ParameterizedTest
     @MethodSource("badInputs")
     void isOneNamedLineWithExitCode2(List<String> args, String expected) {
         List<String> resolved = args.stream().map(a -> a.equals("RUN") ? source.toString() : a).toList();
+        expected = expected.replace("RUN", source.toString());
         Outcome bad = run(resolved);
         assertEquals(2, bad.code(), bad.err());
         assertEquals(1, bad.err().lines().count(), "one line:\n" + bad.err());

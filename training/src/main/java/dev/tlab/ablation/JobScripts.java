@@ -38,7 +38,9 @@ public final class JobScripts {
     /** The shell body: {@code index} (a variable name) picks the run; then complete, resume or start it. */
     static String body(Sweep sweep, String launcher, String index) {
         StringBuilder out = new StringBuilder();
-        out.append("tlab=\"${TLAB:-").append(launcher).append("}\"\n");
+        // Quoted, so the launcher is taken as written ($, quotes and backquotes included); $TLAB overrides it.
+        out.append("launcher=").append(Sweep.shellQuote(launcher.strip())).append('\n');
+        out.append("tlab=\"${TLAB:-$launcher}\"\n");
         out.append("case \"$").append(index).append("\" in\n");
         List<Sweep.Run> runs = sweep.runs();
         for (int i = 0; i < runs.size(); i++) {
@@ -58,12 +60,14 @@ public final class JobScripts {
 
     /** An {@code sbatch} script for a job array over the sweep's runs. */
     public static String slurm(Sweep sweep, String launcher, Resources resources, String collect) {
+        checkFlags("slurm", sweep, launcher, resources);
         int last = sweep.runs().size() - 1;
         StringBuilder out = new StringBuilder("#!/bin/bash\n");
         out.append("#SBATCH --job-name=").append(sweep.spec().name()).append('\n');
         out.append("#SBATCH --array=0-").append(last).append(resources.parallel() > 0 ? "%" + resources.parallel() : "")
                 .append('\n');
-        out.append("#SBATCH --chdir=").append(Path.of("").toAbsolutePath()).append('\n');
+        String here = Path.of("").toAbsolutePath().toString();
+        out.append("#SBATCH --chdir=").append(here.matches("[A-Za-z0-9._/+@%:,=-]+") ? here : "\"" + here + "\"").append('\n');
         directive(out, "partition", resources.partition());
         directive(out, "gpus", resources.gpus());
         directive(out, "cpus-per-task", resources.cpus());
@@ -79,6 +83,21 @@ public final class JobScripts {
         return out.toString();
     }
 
+    /**
+     * The flags as the scheduler takes them ({@link JobFlags}), and the names that go into comment
+     * and directive lines (the spec's and its runs') free of control characters.
+     */
+    private static void checkFlags(String scheduler, Sweep sweep, String launcher, Resources resources) {
+        JobFlags.check(scheduler, resources, launcher);
+        JobFlags.noControl("the spec's name", sweep.spec().name());
+        sweep.runs().forEach(run -> JobFlags.noControl("run name " + run.name(), run.name()));
+        String here = Path.of("").toAbsolutePath().toString();
+        JobFlags.noControl("the working directory " + here, here);
+        if (scheduler.equals("slurm") && here.contains("\"")) {
+            throw new ConfigException("the working directory " + here + " holds a '\"', which a #SBATCH line cannot carry");
+        }
+    }
+
     private static void directive(StringBuilder out, String name, String value) {
         if (value != null && !value.isBlank()) {
             out.append("#SBATCH --").append(name).append('=').append(value.strip()).append('\n');
@@ -90,6 +109,7 @@ public final class JobScripts {
         if (resources.image() == null || resources.image().isBlank()) {
             throw new ConfigException("--image: required with --emit k8s (an image with tlab and its runtime)");
         }
+        checkFlags("k8s", sweep, launcher, resources);
         int runs = sweep.runs().size();
         ObjectNode job = YAML.createObjectNode();
         job.put("apiVersion", "batch/v1");

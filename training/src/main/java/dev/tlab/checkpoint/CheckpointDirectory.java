@@ -1,6 +1,7 @@
 package dev.tlab.checkpoint;
 
 import dev.tlab.errors.ConfigException;
+import dev.tlab.files.DiskSpace;
 import dev.tlab.files.DurableFiles;
 import dev.tlab.files.FileDigest;
 import dev.tlab.tokenize.Tokenizer;
@@ -16,10 +17,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -73,8 +77,9 @@ public final class CheckpointDirectory {
     public static Path write(Path checkpointsDir, String name, List<SafeTensors.Tensor> weights,
             List<SafeTensors.Tensor> moments, CheckpointState state, Tokenizer tokenizer) {
         Path target = checkpointsDir.resolve(name);
+        Path tmp = null;
         try {
-            Path tmp = DurableFiles.freshTemp(target);
+            tmp = DurableFiles.freshTemp(target);
             Map<String, String> metadata = Map.of("format", "pt", "tlab_step", Long.toString(state.step()));
             Map<String, FileDigest> files = new LinkedHashMap<>();
             files.put(MODEL_FILE, DurableFiles.writeSynced(tmp.resolve(MODEL_FILE),
@@ -95,22 +100,64 @@ public final class CheckpointDirectory {
             CheckpointState complete = state.withFiles(files);
             DurableFiles.writeSynced(tmp.resolve(STATE_FILE), out -> JSON.writeValue(out, complete));
             DurableFiles.publish(tmp, target);
+            tmp = null;
             return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + target, e);
+        } catch (IOException | UncheckedIOException e) {
+            if (!DiskSpace.isFull(e)) {
+                throw new UncheckedIOException("cannot write checkpoint " + target, e instanceof IOException io ? io
+                        : ((UncheckedIOException) e).getCause());
+            }
+            // The half-written directory would only hold the space the next attempt needs.
+            deleteQuietly(tmp);
+            tmp = null;
+            long needed = weights.stream().mapToLong(SafeTensors.Tensor::bytes).sum()
+                    + moments.stream().mapToLong(SafeTensors.Tensor::bytes).sum();
+            List<Path> complete = list(checkpointsDir);
+            throw DiskSpace.full(target, needed, complete.isEmpty() ? "no checkpoint was written before this one"
+                    : "the newest complete step checkpoint, " + complete.get(complete.size() - 1).getFileName()
+                            + ", is intact", e);
+        } finally {
+            // Whatever stopped the write (an error, an interrupt), the half-written directory goes.
+            deleteQuietly(tmp);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            if (dir != null) {
+                DurableFiles.deleteTree(dir);
+            }
+        } catch (IOException ignored) {
+            // a later write starts from a fresh temporary directory anyway
         }
     }
 
     /**
-     * Deletes all but the newest {@code keep} complete step checkpoints, never {@code justWritten},
-     * and leftovers of interrupted writes ({@code *.tmp}, {@code *.old}).
+     * Deletes all but the newest {@code keep} step checkpoints that validate (sizes and SHA-256),
+     * never {@code justWritten}, and leftovers of interrupted writes ({@code *.tmp}, {@code *.old}).
+     * A checkpoint that fails validation is neither counted nor deleted: counting a damaged newer
+     * one would delete the newest good one, and it stays for the user to look at.
+     *
+     * @param verified checkpoints already found valid by this process, added to here, so that each
+     *     is hashed once rather than at every save
      */
-    public static void prune(Path checkpointsDir, int keep, Path justWritten) {
+    public static void prune(Path checkpointsDir, int keep, Path justWritten, Set<Path> verified) {
         try {
-            List<Path> all = list(checkpointsDir);
-            for (int i = 0; i < all.size() - keep; i++) {
-                if (!all.get(i).equals(justWritten)) {
-                    DurableFiles.deleteTree(all.get(i));
+            List<Path> all = new ArrayList<>(stepDirectories(checkpointsDir));
+            Collections.reverse(all);
+            int kept = 0;
+            for (Path checkpoint : all) {
+                boolean valid = checkpoint.equals(justWritten) || verified.contains(checkpoint)
+                        || problem(checkpoint, true) == null;
+                if (!valid) {
+                    continue;
+                }
+                verified.add(checkpoint);
+                if (kept < keep || checkpoint.equals(justWritten)) {
+                    kept++;
+                } else {
+                    DurableFiles.deleteTree(checkpoint);
+                    verified.remove(checkpoint);
                 }
             }
             try (Stream<Path> entries = Files.list(checkpointsDir)) {
@@ -124,6 +171,11 @@ public final class CheckpointDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prune checkpoints in " + checkpointsDir, e);
         }
+    }
+
+    /** {@link #prune(Path, int, Path, Set)} with nothing verified yet. */
+    public static void prune(Path checkpointsDir, int keep, Path justWritten) {
+        prune(checkpointsDir, keep, justWritten, new HashSet<>());
     }
 
     /** Step checkpoints whose files match their manifest by size, oldest first. */
@@ -293,6 +345,14 @@ public final class CheckpointDirectory {
         CheckpointState state;
         try {
             state = JSON.readValue(file.toFile(), CheckpointState.class);
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            // Valid JSON, but a field holds the wrong kind of value (e.g. "step": "four").
+            String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("?");
+            var where = e.getLocation();
+            throw new ConfigException(file + ": damaged checkpoint state: field '" + field + "'"
+                    + (where == null ? "" : " (line " + where.getLineNr() + ")") + " has the wrong type: "
+                    + e.getOriginalMessage().lines().findFirst().orElse(""), e);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             var where = e.getLocation();
             throw new ConfigException(file + ": damaged checkpoint state, not valid JSON"

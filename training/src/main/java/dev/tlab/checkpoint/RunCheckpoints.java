@@ -8,8 +8,10 @@ import dev.tlab.optim.AdamW;
 import dev.tlab.precision.TrainingPrecision;
 import dev.tlab.train.StepSeeds;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.tokenize.Tokenizer;
 
@@ -35,6 +37,8 @@ public final class RunCheckpoints {
     private double valLoss;
     private double bestValLoss;
     private long bestValStep;
+    /** Step checkpoints known to validate, so that pruning hashes each one once. */
+    private final Set<Path> verified = new HashSet<>();
 
     /**
      * @param parameters what the weights file holds: every parameter, or a LoRA run's adapter
@@ -70,7 +74,7 @@ public final class RunCheckpoints {
     /** Writes {@code step-NNNNNN/} and deletes what {@code checkpoint.keep} no longer keeps. */
     public Path save(long step, long tokensSeen) {
         Path written = CheckpointDirectory.write(dir, CheckpointDirectory.stepName(step), weights(), moments(), state(step, tokensSeen), tokenizer);
-        CheckpointDirectory.prune(dir, config.checkpoint().keep(), written);
+        CheckpointDirectory.prune(dir, config.checkpoint().keep(), written, verified);
         return written;
     }
 

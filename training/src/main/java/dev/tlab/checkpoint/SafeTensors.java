@@ -99,7 +99,17 @@ public final class SafeTensors {
     }
 
     /** One tensor to write: its header entry, and its bytes produced only when written. */
-    public record Tensor(String name, String dtype, long[] shape, TensorData data) {}
+    public record Tensor(String name, String dtype, long[] shape, TensorData data) {
+
+        /** Its size in the file, header entry aside. */
+        public long bytes() {
+            long count = 1;
+            for (long d : shape) {
+                count *= d;
+            }
+            return count * DTYPE_BYTES.getOrDefault(dtype, 4);
+        }
+    }
 
     /**
      * Writes {@code tensors} in name order, each one's bytes asked for only when its turn comes, so

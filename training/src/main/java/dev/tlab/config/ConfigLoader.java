@@ -116,6 +116,12 @@ public final class ConfigLoader {
             names.add(absolute.toString());
             throw new ConfigException("extends: cycle " + String.join(" -> ", names));
         }
+        if (Files.isDirectory(file)) {
+            throw new ConfigException((referrer == null ? "CONFIG: " : referrer + ": extends: ") + file
+                    + " is a directory, not a config file; give a YAML config such as configs/shakespeare-char.yaml"
+                    + (referrer == null && Files.isDirectory(file.resolve("checkpoints"))
+                            ? " (to continue the run in it: tlab resume " + file + ")" : ""));
+        }
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(referrer == null
                     ? "config file not found: " + file
@@ -199,13 +205,32 @@ public final class ConfigLoader {
                 throw new ConfigException(source + (key.isEmpty() ? "" : ": " + key) + ": expected a finite number, got "
                         + message.substring(message.indexOf('\'')) + line);
             }
-            throw new ConfigException(
-                    source
-                            + ": invalid YAML"
-                            + (where == null ? "" : " at line " + where.getLineNr())
-                            + ": "
-                            + e.getOriginalMessage());
+            throw new ConfigException(source + ": invalid YAML" + syntaxError(e, where, !source.startsWith("--set")), e);
         }
+    }
+
+    /**
+     * A YAML syntax error in one line: where, what, and what was being read, without the parser's
+     * excerpt of the file (a caret under a copied line says nothing on one line).
+     */
+    private static String syntaxError(JsonProcessingException e, com.fasterxml.jackson.core.JsonLocation where,
+            boolean withPosition) {
+        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked && marked.getProblem() != null) {
+            var mark = marked.getProblemMark();
+            var contextMark = marked.getContextMark();
+            String at = !withPosition || mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+            String context = marked.getContext() == null ? "" : " (" + marked.getContext()
+                    + (withPosition && contextMark != null ? " from line " + (contextMark.getLine() + 1) + ", column "
+                            + (contextMark.getColumn() + 1) : "") + ")";
+            return at + ": " + oneLine(marked.getProblem() + context);
+        }
+        String message = String.valueOf(e.getOriginalMessage());
+        return (withPosition && where != null ? " at line " + where.getLineNr() : "") + ": "
+                + oneLine(message.lines().findFirst().orElse(message));
+    }
+
+    private static String oneLine(String text) {
+        return text.replaceAll("\\s*\n\\s*", " ").strip();
     }
 
     /** The dotted key a strict parser found twice, or null if {@code e} is another error. */
@@ -331,6 +356,10 @@ public final class ConfigLoader {
             throw new ConfigException("train.batch_size * model.context = " + train.batchSize() + " * " + model.context()
                     + " = " + batchTokens + " tokens per micro-batch is out of range; at most " + MAX_BATCH_TOKENS
                     + " (lower train.batch_size, or move it to train.grad_accum)");
+        }
+        if (c.text("data.path").isBlank() && !task.synthetic()) {
+            throw new ConfigException("data.path: empty; data.task " + c.text("data.task") + " needs a corpus: a text file,"
+                    + " a folder of them, a glob, or a JSON Lines file");
         }
         // Paths set in a file were resolved against it while merging; the default and --set ones are resolved here.
         DataConfig data =

@@ -111,6 +111,7 @@ public final class DataPreparation {
         listener.message(String.format(Locale.ROOT, "training a byte-level BPE of %,d tokens on %s (%,.1f MB)",
                 data.vocabSize(), train.spec(), total / 1e6));
         train.read(PrepareRequest.DEFAULT_PIECE_BYTES, chunk -> {
+            Prepare.stopIfInterrupted();
             for (TextChunk.Piece piece : chunk.pieces()) {
                 trainer.add(transform.apply().apply(piece.text()));
             }

@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * {@code meta.json} of a prepared directory: how its shards were made (tokenizer, dtype, settings,
- * source files with SHA-256) and what they hold (per split, each shard with its token count and size).
+ * source files with SHA-256) and what they hold (per split, each shard with its token count, size and SHA-256).
  */
 public record DatasetMeta(int version, TokenizerInfo tokenizer, TokenDtype dtype, PrepareSettings settings, Split train,
         Split val, List<SourceFile> trainSources, List<SourceFile> valSources) {
@@ -36,8 +36,19 @@ public record DatasetMeta(int version, TokenizerInfo tokenizer, TokenDtype dtype
         }
     }
 
-    /** A shard file (its name inside the prepared directory), its token count and its size in bytes. */
-    public record Shard(String file, long tokens, long bytes) {}
+    /**
+     * A shard file (its name inside the prepared directory), its token count, its size in bytes and
+     * its SHA-256 (null in a meta.json written before shards were hashed, and while being written).
+     */
+    public record Shard(String file, long tokens, long bytes, String sha256) {
+        public Shard(String file, long tokens, long bytes) {
+            this(file, tokens, bytes, null);
+        }
+
+        public Shard withSha256(String hash) {
+            return new Shard(file, tokens, bytes, hash);
+        }
+    }
 
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -74,7 +85,10 @@ public record DatasetMeta(int version, TokenizerInfo tokenizer, TokenDtype dtype
         node.put("tokens", split.tokens());
         ArrayNode shards = node.putArray("shards");
         for (Shard shard : split.shards()) {
-            shards.addObject().put("file", shard.file()).put("tokens", shard.tokens()).put("bytes", shard.bytes());
+            ObjectNode entry = shards.addObject().put("file", shard.file()).put("tokens", shard.tokens()).put("bytes", shard.bytes());
+            if (shard.sha256() != null) {
+                entry.put("sha256", shard.sha256());
+            }
         }
     }
 
@@ -131,7 +145,8 @@ public record DatasetMeta(int version, TokenizerInfo tokenizer, TokenDtype dtype
     private static Split split(Fields f, JsonNode node) {
         List<Shard> shards = new ArrayList<>();
         for (JsonNode shard : f.array(node, "shards")) {
-            shards.add(new Shard(f.text(shard, "file"), f.longValue(shard, "tokens"), f.longValue(shard, "bytes")));
+            shards.add(new Shard(f.text(shard, "file"), f.longValue(shard, "tokens"), f.longValue(shard, "bytes"),
+                    f.textOrNull(shard, "sha256")));
         }
         return new Split(f.longValue(node, "tokens"), List.copyOf(shards));
     }

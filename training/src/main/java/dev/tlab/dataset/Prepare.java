@@ -43,13 +43,21 @@ public final class Prepare {
 
     /**
      * Prepares {@code request.output()}, or keeps it when it was prepared from the same source
-     * files (by size and SHA-256), the same tokenizer fingerprint and the same settings.
+     * files (by size and SHA-256), the same tokenizer fingerprint and the same settings, and its
+     * shards still hold what meta.json records (by size and SHA-256). Holds {@code .<output>.lock}
+     * meanwhile: a second prepare of the same directory waits for this one, then reuses its shards.
      */
     public static Prepared run(PrepareRequest request, PrepareListener listener) {
         Path output = request.output().toAbsolutePath().normalize();
+        try (PrepareLock lock = PrepareLock.acquire(output, listener)) {
+            return runLocked(request, listener, output);
+        }
+    }
+
+    private static Prepared runLocked(PrepareRequest request, PrepareListener listener, Path output) {
         String stale = staleness(request, output);
         if (stale == null) {
-            String unchanged = "source files (SHA-256), tokenizer and settings unchanged";
+            String unchanged = "source files and shards (SHA-256), tokenizer and settings unchanged";
             listener.message("reusing " + output + ": " + unchanged);
             return new Prepared(TokenShards.open(output), true, unchanged);
         }
@@ -94,6 +102,11 @@ public final class Prepare {
             return "its meta.json is unusable (" + e.getMessage() + ")";
         }
         DatasetMeta.TokenizerInfo now = tokenizerInfo(request.tokenizer());
+        if (before.tokenizer().kind().equals(now.kind()) && before.tokenizer().fingerprint().equals(now.fingerprint())
+                && before.tokenizer().vocabSize() != now.vocabSize()) {
+            return "its meta.json records vocab_size " + before.tokenizer().vocabSize() + " for this very tokenizer (fingerprint "
+                    + now.fingerprint() + "), which has " + now.vocabSize() + ": meta.json was edited or damaged";
+        }
         if (!before.tokenizer().equals(now)) {
             return "the tokenizer changed (" + before.tokenizer().kind() + " " + before.tokenizer().fingerprint() + " -> "
                     + now.kind() + " " + now.fingerprint() + ")";
@@ -117,7 +130,38 @@ public final class Prepare {
         } catch (ConfigException e) {
             return "its shards are damaged (" + e.getMessage() + ")";
         }
+        return shardChange(output, before);
+    }
+
+    /**
+     * Why the shards' content is not what meta.json records, or null: a shard overwritten with
+     * other tokens of the same length passes every size check, so each is hashed.
+     */
+    private static String shardChange(Path output, DatasetMeta meta) {
+        for (DatasetMeta.Split split : List.of(meta.train(), meta.val())) {
+            for (DatasetMeta.Shard shard : split.shards()) {
+                if (shard.sha256() == null) {
+                    return "its meta.json records no SHA-256 for " + shard.file() + " (prepared by an older tlab)";
+                }
+                try {
+                    if (!DurableFiles.sha256(output.resolve(shard.file())).equals(shard.sha256())) {
+                        return "its shards are damaged (" + shard.file() + " does not match the SHA-256 in meta.json)";
+                    }
+                } catch (IOException e) {
+                    return "its shards are damaged (" + shard.file() + ": cannot read: " + e.getMessage() + ")";
+                }
+            }
+        }
         return null;
+    }
+
+    /** The shards of {@code split} with the SHA-256 of their final content. */
+    private static DatasetMeta.Split hashed(Path dir, DatasetMeta.Split split) throws IOException {
+        List<DatasetMeta.Shard> shards = new ArrayList<>();
+        for (DatasetMeta.Shard shard : split.shards()) {
+            shards.add(shard.withSha256(DurableFiles.sha256(dir.resolve(shard.file()))));
+        }
+        return DatasetMeta.Split.of(shards);
     }
 
     private static String sourceChange(TextSources source, List<SourceFile> before) {
@@ -209,7 +253,7 @@ public final class Prepare {
             }
             tokenizer.save(dir);
             DatasetMeta meta = new DatasetMeta(DatasetMeta.VERSION, tokenizerInfo(tokenizer), dtype, request.settings(),
-                    train, val, trainFiles, valFiles);
+                    hashed(dir, train), hashed(dir, val), trainFiles, valFiles);
             DurableFiles.writeSynced(dir.resolve(DatasetMeta.FILE),
                     out -> out.write(meta.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             return meta;
@@ -293,6 +337,7 @@ public final class Prepare {
     }
 
     private void writeNext(Deque<Future<Encoded>> pending, ShardWriter writer) {
+        stopIfInterrupted();
         Encoded encoded = await(pending.removeFirst());
         long before = writer.tokens();
         int separator = request.tokenizer().documentSeparator();
@@ -308,6 +353,13 @@ public final class Prepare {
         bytesDone += encoded.sourceBytes();
         tokensDone += writer.tokens() - before;
         listener.progress(new PrepareProgress(bytesDone, bytesTotal, tokensDone, (System.nanoTime() - startNanos) / 1e9));
+    }
+
+    /** An interrupt (a signal the command turned into one) stops the prepare between chunks; nothing is published. */
+    static void stopIfInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("prepare interrupted");
+        }
     }
 
     private static <T> T await(Future<T> future) {

@@ -1,5 +1,6 @@
 package dev.tlab.metrics;
 
+import dev.tlab.files.DiskSpace;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.List;
 public final class MetricsLog implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
     private final BufferedWriter out;
 
     public MetricsLog(Path file) {
@@ -23,16 +26,26 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     private MetricsLog(Path file, List<String> keptLines) {
+        this.file = file;
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            out = Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-            for (String line : keptLines) {
-                out.write(line);
-                out.newLine();
+            if (keptLines.isEmpty()) {
+                out = Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+            } else {
+                // Beside it, then renamed over it: a full disk leaves the old rows as they were.
+                Files.write(tmp, keptLines);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                out = Files.newBufferedWriter(file, StandardOpenOption.APPEND);
             }
-            out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create metrics file " + file, e);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the next start writes it afresh
+            }
+            throw DiskSpace.isFull(e) ? DiskSpace.full(file, -1, file.getFileName() + " is as it was", e)
+                    : new UncheckedIOException("cannot create metrics file " + file, e);
         }
     }
 
@@ -118,7 +131,7 @@ public final class MetricsLog implements AutoCloseable {
             out.newLine();
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw DiskSpace.isFull(e) ? DiskSpace.full(file, -1, "", e) : new UncheckedIOException("cannot write " + file, e);
         }
     }
 

@@ -17,7 +17,12 @@ public final class Devices {
     }
 
     public static Device resolve(String setting) {
-        check("device", setting);
+        return resolve("train.device", setting);
+    }
+
+    /** @param key what the user set it with, named in errors: {@code train.device}, or a command's {@code --device} */
+    public static Device resolve(String key, String setting) {
+        check(key, setting);
         int gpus = Engine.getInstance().getGpuCount();
         if (setting.equals("cpu")) {
             return Device.cpu();
@@ -28,7 +33,7 @@ public final class Devices {
         int id = setting.equals("gpu") ? 0 : Integer.parseInt(setting.substring("gpu:".length()));
         if (id >= gpus) {
             throw new ConfigException(
-                    "train.device: '"
+                    key + ": '"
                             + setting
                             + "' asked for, but "
                             + (gpus == 0

@@ -178,6 +178,14 @@ public final class Trainer {
         var evaluator = new Evaluator(task, precision, manager, train, listeners);
         listeners.add(evaluator);
         listeners.add(new MetricsWriter(runDir, firstStep));
+        var samples = new SampleWriter(task, precision, manager, train.seed(), runDir, this::say);
+        // Before the checkpoint writer: a process killed between the two must not leave a
+        // checkpointed step (which a resume does not train again) out of TensorBoard.
+        TensorBoardWriter tensorBoard = config.metrics().tensorboard()
+                ? TensorBoardWriter.of(runDir, firstStep, config.resolvedYaml(), samples::samples) : null;
+        if (tensorBoard != null) {
+            listeners.add(tensorBoard);
+        }
         String title = config.name() + " (" + task.model().config().parameterCount() + " parameters)";
         listeners.add(LossPlotter.orNote(runDir, title, firstStep, this::say));
         if (console != null) {
@@ -187,10 +195,9 @@ public final class Trainer {
         listeners.add(new LossGuard(train, this::warn, () -> newestCheckpoint(runDir), "tlab resume " + runDir));
         var checkpointWriter = new CheckpointWriter(checkpoints, config.checkpoint(), train.steps());
         listeners.add(checkpointWriter);
-        var samples = new SampleWriter(task, precision, manager, train.seed(), runDir, this::say);
         listeners.add(samples);
-        if (config.metrics().tensorboard()) {
-            listeners.add(TensorBoardWriter.of(runDir, firstStep, config.resolvedYaml(), samples::samples));
+        if (tensorBoard != null) {
+            listeners.add(tensorBoard.samplesAtEnd());
         }
         extraListeners.forEach(listeners::add);
         callbacks.forEach(callback -> listeners.add(new TrainingListener() {

@@ -69,6 +69,59 @@ class CheckpointDirectoryTest {
     }
 
     @Test
+    void pruneCountsOnlyCheckpointsThatValidate() throws IOException {
+        write("step-000010", 10);
+        write("step-000020", 20);
+        Path damaged = write("step-000030", 30);
+        Path model = damaged.resolve(CheckpointDirectory.MODEL_FILE);
+        byte[] bytes = Files.readAllBytes(model);
+        bytes[bytes.length - 1] ^= 1; // the right size, the wrong SHA-256
+        Files.write(model, bytes);
+        assertNull(CheckpointDirectory.problem(damaged, false), "sizes alone do not see it");
+        Path resumed = write("step-000025", 25); // a resume from step 20 that stopped at 25
+        CheckpointDirectory.prune(dir, 2, resumed);
+        assertEquals(List.of("step-000020", "step-000025", "step-000030"), names(CheckpointDirectory.stepDirectories(dir)),
+                "the damaged step-000030 is not counted, so step-000020 stays");
+        CheckpointDirectory.prune(dir, 1, resumed);
+        assertEquals(List.of("step-000025", "step-000030"), names(CheckpointDirectory.stepDirectories(dir)));
+        assertEquals(dir.resolve("step-000025"), CheckpointDirectory.locate(dir).checkpoint());
+    }
+
+    @Test
+    void pruneNeverDeletesTheNewestValidCheckpoint() throws IOException {
+        write("step-000001", 1);
+        Path newest = write("step-000003", 3);
+        Path older = write("step-000002", 2); // e.g. a stop checkpoint of a run resumed from best/
+        CheckpointDirectory.prune(dir, 1, older);
+        assertEquals(List.of("step-000002", "step-000003"), names(CheckpointDirectory.stepDirectories(dir)));
+        assertEquals(newest, CheckpointDirectory.locate(dir).checkpoint());
+    }
+
+    private static List<String> names(List<Path> paths) {
+        return paths.stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    @Test
+    void aFullDiskIsOneLineWithTheSpaceNeededAndLeavesTheNewestCheckpoint() throws IOException {
+        Path previous = write("step-000001", 1);
+        // The error the file system gives when the disk fills, raised where the tensor bytes are written.
+        List<SafeTensors.Tensor> weights = List.of(new SafeTensors.Tensor("w", "F32", new long[] {1000, 250}, out -> {
+            out.write(new byte[4096]);
+            throw new IOException("No space left on device");
+        }));
+        CheckpointState state = CheckpointDirectory.readState(previous);
+        var e = assertThrows(ConfigException.class, () -> CheckpointDirectory.write(dir, "step-000002", weights, List.of(),
+                state, new CharTokenizer("ab")));
+        assertTrue(e.getMessage().startsWith("no space left on device writing " + dir.resolve("step-000002")
+                + " (it needs about 1.00 MB, "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; the newest complete step checkpoint, step-000001, is intact"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertFalse(Files.exists(dir.resolve("step-000002.tmp")), "the half-written checkpoint gives its space back");
+        assertFalse(Files.exists(dir.resolve("step-000002")));
+        assertEquals(previous, CheckpointDirectory.locate(dir).checkpoint());
+    }
+
+    @Test
     void rewritingACheckpointReplacesIt() {
         write(CheckpointDirectory.BEST, 1);
         write(CheckpointDirectory.BEST, 2);

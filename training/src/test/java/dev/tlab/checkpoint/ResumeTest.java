@@ -5,6 +5,10 @@ import dev.tlab.config.RunConfig;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.files.DurableFiles;
 import dev.tlab.layers.Bfloat16Support;
+import dev.tlab.metrics.tensorboard.EventFile;
+import dev.tlab.metrics.tensorboard.EventReader;
+import dev.tlab.metrics.tensorboard.Events;
+import dev.tlab.metrics.tensorboard.TfRecord;
 import dev.tlab.train.Trainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,6 +82,45 @@ class ResumeTest {
         assertSameCheckpoint(straight.resolve("checkpoints/best"), runDir.resolve("checkpoints/best"));
         // Steps 6 and 7 were logged before the crash and again after the resume: only once in the log.
         assertEquals(losses(straight), losses(runDir));
+    }
+
+    @Test
+    void everyLoggedStepIsInTensorBoardOnceAfterAKillBetweenCheckpointAndEvents() throws Exception {
+        RunConfig run = tiny(dir, "killed");
+        assertThrows(IllegalStateException.class, () -> new Trainer(run, null, false).onStep((done, m) -> {
+            if (done == 10) {
+                throw new IllegalStateException("stop");
+            }
+        }).fit());
+        Path runDir = dir.resolve("killed");
+        assertEquals(10, CheckpointDirectory.readState(runDir.resolve("checkpoints/step-000010")).step());
+        // What a process killed after writing checkpoint 10 but before its events leaves: step 10
+        // (train and val) in metrics.jsonl and in no event file.
+        for (Path file : EventFile.files(runDir)) {
+            List<byte[]> kept = TfRecord.readAll(Files.readAllBytes(file)).stream().filter(r -> Events.step(r) < 10).toList();
+            Files.write(file, TfRecord.frameAll(kept));
+        }
+        new Trainer(run, null, false).from(RunStart.resume(runDir)).fit();
+
+        List<Long> inMetrics = new ArrayList<>();
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            inMetrics.add(new ObjectMapper().readTree(line).get("step").asLong());
+        }
+        assertEquals(12, inMetrics.size());
+        List<Long> trainInEvents = new ArrayList<>();
+        List<Long> valInEvents = new ArrayList<>();
+        for (Path file : EventFile.files(runDir)) {
+            for (EventReader.Event event : EventReader.read(file)) {
+                if (event.scalars().containsKey("loss/train")) {
+                    trainInEvents.add(event.step());
+                }
+                if (event.scalars().containsKey("loss/val")) {
+                    valInEvents.add(event.step());
+                }
+            }
+        }
+        assertEquals(inMetrics, trainInEvents, "each step of metrics.jsonl once, in order");
+        assertEquals(List.of(4L, 8L, 12L), valInEvents);
     }
 
     @Test

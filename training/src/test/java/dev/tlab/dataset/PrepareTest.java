@@ -249,6 +249,107 @@ class PrepareTest {
     }
 
     @Test
+    void aForeignShardOfTheRightSizeIsPreparedAgain() throws Exception {
+        Files.writeString(dir.resolve("mine.txt"), text(12, 40));
+        Files.writeString(dir.resolve("theirs.txt"), text(13, 40));
+        Path out = dir.resolve("out");
+        Path other = dir.resolve("other");
+        PrepareRequest request = request(source(dir.resolve("mine.txt")), out);
+        int[] mine = all(Prepare.run(request, PrepareListener.SILENT).shards().train());
+        Prepare.run(request(source(dir.resolve("theirs.txt")), other), PrepareListener.SILENT);
+        Path shard = out.resolve("train-00000.bin");
+        byte[] original = Files.readAllBytes(shard);
+        byte[] foreign = Files.readAllBytes(other.resolve("train-00000.bin"));
+        Files.write(shard, Arrays.copyOf(foreign, original.length));
+        assertFalse(Arrays.equals(original, Files.readAllBytes(shard)), "the two corpora's tokens differ");
+        TokenShards.open(out); // every size still matches
+
+        Prepared again = Prepare.run(request, PrepareListener.SILENT);
+        assertFalse(again.reused(), "a foreign shard of the right size is not reused");
+        assertEquals("its shards are damaged (train-00000.bin does not match the SHA-256 in meta.json)", again.reason());
+        assertArrayEquals(mine, all(again.shards().train()));
+        assertTrue(Prepare.run(request, PrepareListener.SILENT).reused());
+    }
+
+    @Test
+    void aMetaJsonWithoutShardHashesIsPreparedAgainAndThenHasThem() throws Exception {
+        Files.writeString(dir.resolve("corpus.txt"), text(14, 20));
+        Path out = dir.resolve("out");
+        PrepareRequest request = request(source(dir.resolve("corpus.txt")), out);
+        Prepare.run(request, PrepareListener.SILENT);
+        Path meta = out.resolve(DatasetMeta.FILE);
+        String withHashes = Files.readString(meta);
+        assertTrue(withHashes.contains("\"sha256\""), withHashes);
+        // As an older tlab wrote it: shards with file, tokens and bytes only.
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = mapper.readTree(withHashes);
+        for (var split : root.get("splits")) {
+            split.get("shards").forEach(shard -> ((com.fasterxml.jackson.databind.node.ObjectNode) shard).remove("sha256"));
+        }
+        Files.writeString(meta, mapper.writeValueAsString(root));
+        assertTrue(DatasetMeta.read(out).train().shards().stream().allMatch(s -> s.sha256() == null));
+        TokenShards.open(out); // still readable as it is: train on it works
+        Prepared again = Prepare.run(request, PrepareListener.SILENT);
+        assertFalse(again.reused());
+        assertEquals("its meta.json records no SHA-256 for train-00000.bin (prepared by an older tlab)", again.reason());
+        assertTrue(again.shards().meta().train().shards().stream().allMatch(s -> s.sha256() != null));
+        assertTrue(Prepare.run(request, PrepareListener.SILENT).reused());
+    }
+
+    @Test
+    void aSecondPrepareOfTheSameDirectoryWaitsThenReuses() throws Exception {
+        Files.writeString(dir.resolve("corpus.txt"), text(15, 60));
+        Path out = dir.resolve("out");
+        PrepareRequest request = request(source(dir.resolve("corpus.txt")), out);
+        List<String> messages = java.util.Collections.synchronizedList(new ArrayList<>());
+        PrepareListener listener = new PrepareListener() {
+            @Override
+            public void progress(PrepareProgress progress) {}
+
+            @Override
+            public void message(String text) {
+                messages.add(text);
+            }
+        };
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<Prepared> second;
+            try (PrepareLock held = PrepareLock.acquire(out, PrepareListener.SILENT)) {
+                second = pool.submit(() -> Prepare.run(request, listener));
+                for (int i = 0; i < 100 && messages.isEmpty(); i++) {
+                    Thread.sleep(50);
+                }
+                assertEquals(List.of("waiting: another tlab prepare is writing " + out + " (it holds " + dir.resolve(".out.lock") + ");"
+                        + " this one goes on when it finishes"), messages);
+                assertFalse(Files.exists(out) || Files.exists(dir.resolve("out.preparing")), "it waits before writing");
+            }
+            assertFalse(second.get().reused(), "prepared once the lock was free");
+
+            Files.writeString(dir.resolve("corpus.txt"), text(16, 60));
+            var a = pool.submit(() -> Prepare.run(request, PrepareListener.SILENT));
+            var b = pool.submit(() -> Prepare.run(request, PrepareListener.SILENT));
+            assertEquals(1, (a.get().reused() ? 1 : 0) + (b.get().reused() ? 1 : 0), "one prepares, the other reuses");
+            assertArrayEquals(all(a.get().shards().train()), all(b.get().shards().train()));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anEditedVocabSizeInMetaJsonIsNamedAsSuch() throws Exception {
+        Files.writeString(dir.resolve("corpus.txt"), text(17, 20));
+        Path out = dir.resolve("out");
+        PrepareRequest request = request(source(dir.resolve("corpus.txt")), out);
+        Prepare.run(request, PrepareListener.SILENT);
+        Path meta = out.resolve(DatasetMeta.FILE);
+        Files.writeString(meta, Files.readString(meta).replace("\"vocab_size\" : 257", "\"vocab_size\" : 300"));
+        Prepared again = Prepare.run(request, PrepareListener.SILENT);
+        assertFalse(again.reused());
+        assertEquals("its meta.json records vocab_size 300 for this very tokenizer (fingerprint " + bytes.fingerprint()
+                + "), which has 257: meta.json was edited or damaged", again.reason());
+    }
+
+    @Test
     void aNewFileInTheSourceDirectoryPreparesAgain() throws Exception {
         Path corpus = Files.createDirectories(dir.resolve("corpus"));
         Files.writeString(corpus.resolve("a.txt"), text(7, 10));
@@ -272,7 +373,8 @@ class PrepareTest {
         assertTrue(e.getMessage().contains("b.txt is not valid UTF-8"), e.getMessage());
         assertArrayEquals(tokens, all(TokenShards.open(out).train()), "the earlier prepared data is intact");
         try (Stream<Path> siblings = Files.list(dir)) {
-            assertEquals(List.of("corpus", "out"), siblings.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(List.of(".out.lock", "corpus", "out"), siblings.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "nothing but the (empty, hidden) lock file beside it");
         }
         Path fresh = dir.resolve("fresh");
         assertThrows(ConfigException.class, () -> Prepare.run(request(source(corpus), fresh), PrepareListener.SILENT));

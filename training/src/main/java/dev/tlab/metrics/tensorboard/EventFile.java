@@ -1,5 +1,6 @@
 package dev.tlab.metrics.tensorboard;
 
+import dev.tlab.files.DiskSpace;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,6 +74,25 @@ public final class EventFile implements AutoCloseable {
         return file;
     }
 
+    /** The newest step with scalars in the run's other event files (those before this one); 0 if none. */
+    public long newestScalarStep() {
+        long newest = 0;
+        try {
+            for (Path other : files(file.getParent())) {
+                if (!other.equals(file)) {
+                    for (byte[] record : TfRecord.readAll(Files.readAllBytes(other))) {
+                        if (Events.hasScalars(record)) {
+                            newest = Math.max(newest, Events.step(record));
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the event files in " + file.getParent(), e);
+        }
+        return newest;
+    }
+
     public void scalars(double wallTime, long step, Map<String, Double> values) {
         if (!values.isEmpty()) {
             write(Events.scalars(wallTime, step, values));
@@ -92,7 +112,7 @@ public final class EventFile implements AutoCloseable {
             TfRecord.write(out, event);
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw DiskSpace.isFull(e) ? DiskSpace.full(file, -1, "", e) : new UncheckedIOException("cannot write " + file, e);
         }
     }
 

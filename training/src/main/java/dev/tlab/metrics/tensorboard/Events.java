@@ -61,6 +61,13 @@ public final class Events {
         return Protobuf.readVarint(event, 2, 0);
     }
 
+    /** Whether an encoded event holds scalars (a summary whose first value is a {@code simple_value}). */
+    public static boolean hasScalars(byte[] event) {
+        byte[] summary = Protobuf.readBytes(event, 5);
+        byte[] value = summary == null ? null : Protobuf.readBytes(summary, 1);
+        return value != null && Protobuf.hasFixed32(value, 2);
+    }
+
     /** Step 0 is left out, as protobuf leaves out proto3 defaults. */
     private static Protobuf event(double wallTime, long step) {
         Protobuf event = new Protobuf().fixed64(1, wallTime);

@@ -96,6 +96,54 @@ final class Protobuf {
         return missing;
     }
 
+    /** The first length-delimited field {@code field} of a top-level message (e.g. a sub-message), or null. */
+    static byte[] readBytes(byte[] message, int field) {
+        int[] at = {0};
+        while (at[0] < message.length) {
+            long key = varintAt(message, at);
+            int type = (int) (key & 7);
+            switch (type) {
+                case VARINT -> varintAt(message, at);
+                case FIXED64 -> skip(at, 8);
+                case LENGTH_DELIMITED -> {
+                    int length = (int) varintAt(message, at);
+                    if ((key >>> 3) == field) {
+                        return java.util.Arrays.copyOfRange(message, at[0], at[0] + length);
+                    }
+                    skip(at, length);
+                }
+                case FIXED32 -> {
+                    if ((key >>> 3) == field) {
+                        return null;
+                    }
+                    skip(at, 4);
+                }
+                default -> throw new IllegalArgumentException("wire type " + type);
+            }
+        }
+        return null;
+    }
+
+    /** Whether a top-level message has a fixed32 field {@code field} (a float such as a scalar's value). */
+    static boolean hasFixed32(byte[] message, int field) {
+        int[] at = {0};
+        while (at[0] < message.length) {
+            long key = varintAt(message, at);
+            int type = (int) (key & 7);
+            if ((key >>> 3) == field && type == FIXED32) {
+                return true;
+            }
+            switch (type) {
+                case VARINT -> varintAt(message, at);
+                case FIXED64 -> skip(at, 8);
+                case LENGTH_DELIMITED -> skip(at, (int) varintAt(message, at));
+                case FIXED32 -> skip(at, 4);
+                default -> throw new IllegalArgumentException("wire type " + type);
+            }
+        }
+        return false;
+    }
+
     private static long skip(int[] at, int bytes) {
         at[0] += bytes;
         return 0;

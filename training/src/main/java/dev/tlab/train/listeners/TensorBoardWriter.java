@@ -1,12 +1,17 @@
 package dev.tlab.train.listeners;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import dev.tlab.metrics.MetricsLog;
 import dev.tlab.metrics.tensorboard.EventFile;
 import dev.tlab.train.Evaluation;
 import dev.tlab.train.RunEnd;
 import dev.tlab.train.StepResult;
+import dev.tlab.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -14,8 +19,9 @@ import java.util.function.DoubleSupplier;
  * {@code metrics.jsonl} (train and val loss, the evaluation's figures such as bits per byte, lr,
  * tokens/s, step time) and the health signals (gradient norm, clipping, update-to-weight ratios,
  * float16 loss scale and skipped steps); the resolved config as text at the first step this
- * process trains, and the end-of-run samples as text at the last (so it hears the run's end after
- * {@link SampleWriter}). Non-finite values are left out, as in {@code metrics.jsonl}.
+ * process trains, and the end-of-run samples as text at the last ({@link #samplesAtEnd}). Non-finite values are left out, as in {@code metrics.jsonl}. A resumed run
+ * first logs the rows of {@code metrics.jsonl} up to its checkpoint that no event file holds, so
+ * that every step of that file is in TensorBoard exactly once.
  */
 public final class TensorBoardWriter extends ReportListener implements AutoCloseable {
 
@@ -35,6 +41,7 @@ public final class TensorBoardWriter extends ReportListener implements AutoClose
         this.samples = samples;
         this.events = new EventFile(runDir, firstStep, clock.getAsDouble(), host);
         if (firstStep > 0) {
+            logMissedSteps(runDir.resolve(MetricsWriter.FILE), firstStep);
             events.sessionStart(clock.getAsDouble(), firstStep + 1);
         }
         events.text(clock.getAsDouble(), firstStep + 1, "config", codeBlock(configYaml));
@@ -70,11 +77,71 @@ public final class TensorBoardWriter extends ReportListener implements AutoClose
         events.scalars(clock.getAsDouble(), step.step(), values);
     }
 
-    @Override
-    public void onTrainingEnd(RunEnd end) {
-        String text = samples.get();
-        if (!text.isEmpty()) {
-            events.text(clock.getAsDouble(), end.steps(), "samples", codeBlock(text));
+    /**
+     * Writes the end-of-run samples as text: added after {@link SampleWriter}, while this writer
+     * itself hears the steps before the checkpoint writer does.
+     */
+    public TrainingListener samplesAtEnd() {
+        return new TrainingListener() {
+            @Override
+            public void onTrainingEnd(RunEnd end) {
+                String text = samples.get();
+                if (!text.isEmpty()) {
+                    events.text(clock.getAsDouble(), end.steps(), "samples", codeBlock(text));
+                }
+            }
+        };
+    }
+
+    /**
+     * Rows of {@code metrics.jsonl} up to the resumed checkpoint that no event file holds (a process
+     * killed after a checkpoint but before its events were written, or a run that had TensorBoard
+     * off), from the rows themselves: only those after the newest step logged, since TensorBoard
+     * discards what it loaded after a step that comes out of order. The step time is not in the
+     * rows, so such steps have none.
+     */
+    private void logMissedSteps(Path metricsFile, long firstStep) {
+        long newest = events.newestScalarStep();
+        for (JsonNode row : MetricsLog.rows(metricsFile, firstStep)) {
+            long step = row.path("step").asLong();
+            if (step > newest) {
+                events.scalars(clock.getAsDouble(), step, scalars(row));
+                newest = step;
+            }
+        }
+    }
+
+    /** A {@code metrics.jsonl} row under the tags {@link #onReport} gives its values. */
+    static Map<String, Double> scalars(JsonNode row) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        putRow(values, "loss/train", row.get("train_loss"));
+        putRow(values, "loss/val", row.get("val_loss"));
+        row.fields().forEachRemaining(field -> {
+            if (!ROW_FIELDS.contains(field.getKey()) && !isHealth(field.getKey())) {
+                putRow(values, "eval/" + field.getKey(), field.getValue());
+            }
+        });
+        putRow(values, "train/lr", row.get("lr"));
+        putRow(values, "train/tokens_per_s", row.get("tokens_per_s"));
+        row.fields().forEachRemaining(field -> {
+            if (isHealth(field.getKey())) {
+                JsonNode value = field.getValue();
+                putRow(values, "health/" + field.getKey(), value.isBoolean() ? DoubleNode.valueOf(value.asBoolean() ? 1 : 0) : value);
+            }
+        });
+        return values;
+    }
+
+    private static final Set<String> ROW_FIELDS = Set.of("step", "lr", "train_loss", "val_loss", "tokens_per_s", "elapsed_s");
+
+    private static boolean isHealth(String field) {
+        return field.equals("grad_norm") || field.equals("clipped") || field.startsWith("update_ratio_")
+                || field.equals("loss_scale") || field.equals("skipped_steps");
+    }
+
+    private static void putRow(Map<String, Double> values, String tag, JsonNode value) {
+        if (value != null && value.isNumber()) {
+            put(values, tag, value.doubleValue());
         }
     }
 

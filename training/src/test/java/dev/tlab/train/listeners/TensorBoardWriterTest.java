@@ -41,7 +41,7 @@ class TensorBoardWriterTest {
             writer.onStepEnd(Events.step(2, false));
             writer.onEvaluation(new Evaluation(3, 192, 1.25, Map.of("val_bpb", 1.8)));
             writer.onStepEnd(healthy(3));
-            writer.onTrainingEnd(new RunEnd(3, 0, 64, 1, 2, 0.03, new Evaluation(3, 192, 1.25, Map.of())));
+            writer.samplesAtEnd().onTrainingEnd(new RunEnd(3, 0, 64, 1, 2, 0.03, new Evaluation(3, 192, 1.25, Map.of())));
         }
         List<Path> files = EventFile.files(dir);
         assertEquals(1, files.size());
@@ -76,7 +76,7 @@ class TensorBoardWriterTest {
     void float32RunsLeaveOutTheLossScaleAndNotTakenNorms() throws Exception {
         try (TensorBoardWriter writer = writer(0, "")) {
             writer.onStepEnd(new StepResult(1, 1e-3, 2.0, Double.NaN, true, true, 64, 1000, 0.5));
-            writer.onTrainingEnd(new RunEnd(1, 0, 64, 1, 2, 2.0, new Evaluation(1, 64, 2.1, Map.of())));
+            writer.samplesAtEnd().onTrainingEnd(new RunEnd(1, 0, 64, 1, 2, 2.0, new Evaluation(1, 64, 2.1, Map.of())));
         }
         List<EventReader.Event> events = EventReader.read(EventFile.files(dir).get(0));
         Set<String> tags = events.get(2).scalars().keySet();
@@ -118,5 +118,49 @@ class TensorBoardWriterTest {
         assertTrue(second.get(1).sessionStart(), "a restart marker, for a TensorBoard that already read steps 5-6");
         assertEquals(5, second.get(1).step());
         assertFalse(EventReader.read(files.get(0)).stream().anyMatch(e -> e.step() > 4), "the first file is cut at 4");
+    }
+
+    @Test
+    void aResumeLogsTheStepsOfMetricsJsonlThatNoEventFileHolds() throws Exception {
+        // The first process logged steps 1-4 to metrics.jsonl and checkpointed step 4, but was
+        // killed before TensorBoard got step 4.
+        try (MetricsWriter metrics = new MetricsWriter(dir, 0); TensorBoardWriter writer = writer(0, "")) {
+            for (long s = 1; s <= 4; s++) {
+                metrics.onStepEnd(healthy(s));
+                if (s < 4) {
+                    writer.onStepEnd(healthy(s));
+                }
+            }
+        }
+        try (MetricsWriter metrics = new MetricsWriter(dir, 4); TensorBoardWriter writer = writer(4, "")) {
+            for (long s = 5; s <= 6; s++) {
+                metrics.onStepEnd(healthy(s));
+                writer.onStepEnd(healthy(s));
+            }
+        }
+        List<Long> logged = new ArrayList<>();
+        Map<String, Float> step4 = null;
+        for (Path file : EventFile.files(dir)) {
+            for (EventReader.Event event : EventReader.read(file)) {
+                if (event.scalars().containsKey("loss/train")) {
+                    logged.add(event.step());
+                }
+                if (event.step() == 4 && !event.scalars().isEmpty()) {
+                    step4 = event.scalars();
+                }
+            }
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), logged);
+        Map<String, Float> step3 = EventReader.read(EventFile.files(dir).get(0)).stream()
+                .filter(e -> e.step() == 3 && !e.scalars().isEmpty()).findFirst().orElseThrow().scalars();
+        Map<String, Float> expected = new java.util.LinkedHashMap<>(step3);
+        expected.remove("train/step_time_s"); // not in metrics.jsonl
+        assertEquals(expected.keySet(), step4.keySet(), "the same tags, from the row");
+        assertEquals(step4Loss(), step4.get("loss/train"));
+    }
+
+    /** The train loss {@link #healthy} gives step 4. */
+    private float step4Loss() {
+        return (float) healthy(4).trainLoss();
     }
 }
