@@ -10,6 +10,7 @@ import dev.tlab.errors.ConfigException;
 import dev.tlab.hf.Gpt2Folder;
 import dev.tlab.hf.Gpt2Import;
 import dev.tlab.models.ModelConfig;
+import dev.tlab.positional.PositionalKind;
 import dev.tlab.optim.AdamW;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.tokenize.Tokenizer;
@@ -140,8 +141,20 @@ public final class RunStart {
             return new Progress(0, 0, Double.NaN, Double.NaN, 0, 0, 0, null, AdamW.State.FRESH);
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
-        List<String> problems = new ArrayList<>(
-                Compatibility.architecture(saved.model().forVocabulary(state.tokenizer().vocabSize()), model));
+        ModelConfig before = saved.model().forVocabulary(state.tokenizer().vocabSize());
+        List<String> problems = new ArrayList<>();
+        PositionRows positions = PositionRows.SAME;
+        if (mode == Mode.FINETUNE && model.context() != before.context()) {
+            // A fine-tune may train at a shorter context: nothing but a learned table depends on it, and that is cut.
+            if (model.context() > before.context()) {
+                problems.add("model.context: " + model.context() + " is longer than the checkpoint's " + before.context()
+                        + "; a fine-tune can shorten the context, not lengthen it (set model.context <= " + before.context() + ")");
+            } else {
+                positions = new PositionRows(before.context(), model.context());
+            }
+            before = before.toBuilder().context(model.context()).build();
+        }
+        problems.addAll(Compatibility.architecture(before, model));
         boolean characters = state.vocabulary() != null && tokenizer instanceof CharTokenizer;
         int[] now = characters ? ((CharTokenizer) tokenizer).symbols() : null;
         String vocabDiff = characters ? Compatibility.vocabulary(state.vocabulary(), now)
@@ -178,13 +191,17 @@ public final class RunStart {
             throw new ConfigException("finetune.resume_optimizer: " + checkpoint + " is a Hugging Face folder, which holds"
                     + " no optimizer state; fine-tune with a fresh optimizer");
         }
+        if (positions != PositionRows.SAME && model.positional() == PositionalKind.LEARNED) {
+            say.accept("model.context: " + positions.saved() + " -> " + positions.now() + ": the learned position table keeps"
+                    + " its first " + positions.now() + " rows");
+        }
         if (foreign != null) {
-            WeightLoader.loadWeights(foreign, parameters, manager, rows);
+            WeightLoader.loadWeights(foreign, parameters, manager, rows, positions);
         } else {
-            WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
+            WeightLoader.loadWeights(checkpoint, parameters, manager, rows, positions);
         }
         AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()
-                ? readMoments(trainable, rows, manager, say) : AdamW.State.FRESH;
+                ? readMoments(trainable, rows, positions, manager, say) : AdamW.State.FRESH;
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
         if (mode == Mode.RESUME) {
             return new Progress(state.step(), state.tokensSeen(), state.valLoss(), state.bestValLoss(),
@@ -194,8 +211,8 @@ public final class RunStart {
                 checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer);
     }
 
-    private AdamW.State readMoments(Map<String, Parameter> trainable, VocabularyRows rows, NDManager manager,
-            Consumer<String> say) {
+    private AdamW.State readMoments(Map<String, Parameter> trainable, VocabularyRows rows, PositionRows positions,
+            NDManager manager, Consumer<String> say) {
         Map<String, float[]> means = new HashMap<>();
         Map<String, float[]> variances = new HashMap<>();
         List<String> missing = new ArrayList<>();
@@ -211,6 +228,10 @@ public final class RunStart {
                 } else if (rows.applies(name, m.getShape(), target.getShape())) {
                     means.put(name, rows.remap(m, target, true));
                     variances.put(name, rows.remap(v, target, true));
+                } else if (positions.applies(name, m.getShape(), target.getShape())
+                        && positions.applies(name, v.getShape(), target.getShape())) {
+                    means.put(name, positions.cut(m).toFloatArray());
+                    variances.put(name, positions.cut(v).toFloatArray());
                 } else if (!m.getShape().equals(target.getShape()) || !v.getShape().equals(target.getShape())) {
                     throw new ConfigException(checkpoint.resolve(CheckpointDirectory.OPTIMIZER_FILE) + ": moments of '" + name
                             + "' have shape " + m.getShape() + ", the parameter " + target.getShape());
