@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       still trains further (30 steps).</li>
  *   <li>Placeholders. A comment {@code <!-- readme-test: PLACEHOLDER = PATH -->} in the README makes
  *       every later command read PATH (relative to the repository root) where it says PLACEHOLDER,
- *       e.g. {@code $HOME/my-texts = examples/data/pride-and-prejudice}; PATH is copied into the
+ *       e.g. {@code $HOME/my-texts = examples/src/test/resources/my-texts}; PATH is copied into the
  *       working folder first. A block about a downloaded model names the download folder as its
  *       placeholder and a small committed fixture as PATH (e.g. {@code models/gpt2 =
  *       training/src/test/resources/...}).</li>

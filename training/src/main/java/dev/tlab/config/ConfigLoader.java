@@ -370,7 +370,9 @@ public final class ConfigLoader {
                         task,
                         c.number("data.mask_fraction"),
                         c.integer("data.min_length"),
-                        c.integer("data.max_length"));
+                        c.integer("data.max_length"),
+                        parse(() -> DataConfig.encoding(c.text("data.encoding"))),
+                        parse(() -> DataConfig.OnBadFile.parse(c.text("data.on_bad_file"))));
         if (data.task().synthetic()) {
             var problems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), 0);
             int longest = Math.max(problems.maxSourceLength(), problems.maxTargetLength());

@@ -209,7 +209,7 @@ public final class Prepare {
             }
             tokenizer.save(dir);
             DatasetMeta meta = new DatasetMeta(DatasetMeta.VERSION, tokenizerInfo(tokenizer), dtype, request.settings(),
-                    train, val, trainFiles, valFiles);
+                    train, val, trainFiles, valFiles, request.skipped());
             DurableFiles.writeSynced(dir.resolve(DatasetMeta.FILE),
                     out -> out.write(meta.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             return meta;

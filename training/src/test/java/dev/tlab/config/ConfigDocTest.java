@@ -161,8 +161,8 @@ class ConfigDocTest {
             assertEquals(accepted, documented, row.key() + ": allowed values in docs/CONFIG.md vs the loader");
             enums++;
         }
-        assertEquals(14, enums, "model.ffn, gelu, norm_placement, norm, positional, attention, train.device, precision, checkpoint_signal,"
-                + " data.task, tokenizer, newlines, finetune.vocab, sample.context_limit");
+        assertEquals(15, enums, "model.ffn, gelu, norm_placement, norm, positional, attention, train.device, precision, checkpoint_signal,"
+                + " data.task, tokenizer, newlines, on_bad_file, finetune.vocab, sample.context_limit");
     }
 
     @Test
