@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Start a new run from a trained checkpoint: the weights are loaded into the model that CONFIG describes"
-                    + " (its model section must match the checkpoint's, except dropout), which then trains on CONFIG's"
+                    + " (its model section must match the checkpoint's, except dropout and a shorter model.context), which then trains on CONFIG's"
                     + " data with its learning rate, steps and schedule. The optimizer starts fresh unless"
                     + " --resume-optimizer (or finetune.resume_optimizer) is given.",
             "finetune.freeze lists parameter name globs to keep fixed, e.g. [\"wte.*\", \"h.0.*\"] (names: tlab inspect).",

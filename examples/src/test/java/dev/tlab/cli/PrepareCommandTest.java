@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's two commands on a folder of one's own text, and the named errors of preparing. */
+/** docs/DATA.md's two commands (prepare, train) on a folder of one's own text, and the named errors of preparing. */
 class PrepareCommandTest {
 
     private static final String CONFIG = "../configs/shakespeare-gpt2.yaml";

@@ -11,6 +11,7 @@ import dev.tlab.errors.ConfigException;
 import dev.tlab.models.ModelConfig;
 import dev.tlab.optim.AdamW;
 import dev.tlab.optim.LrSchedule;
+import dev.tlab.positional.PositionalKind;
 import dev.tlab.tokenize.CharTokenizer;
 import dev.tlab.tokenize.Tokenizer;
 import dev.tlab.tokenize.Tokenizers;
@@ -244,8 +245,20 @@ public final class RunStart {
                     + (recorded != null ? "lora" : "full"));
         }
         skipped.forEach(s -> say.accept("skipping incomplete checkpoint " + s));
-        List<String> problems = new ArrayList<>(
-                Compatibility.architecture(saved.model().forVocabulary(state.tokenizer().vocabSize()), model));
+        ModelConfig before = saved.model().forVocabulary(state.tokenizer().vocabSize());
+        List<String> problems = new ArrayList<>();
+        PositionRows positions = PositionRows.SAME;
+        if (mode == Mode.FINETUNE && model.context() != before.context()) {
+            // A fine-tune may train at a shorter context: nothing but a learned table depends on it, and that is cut.
+            if (model.context() > before.context()) {
+                problems.add("model.context: " + model.context() + " is longer than the checkpoint's " + before.context()
+                        + "; a fine-tune can shorten the context, not lengthen it (set model.context <= " + before.context() + ")");
+            } else {
+                positions = new PositionRows(before.context(), model.context());
+            }
+            before = before.toBuilder().context(model.context()).build();
+        }
+        problems.addAll(Compatibility.architecture(before, model));
         boolean characters = state.vocabulary() != null && tokenizer instanceof CharTokenizer;
         int[] now = characters ? ((CharTokenizer) tokenizer).symbols() : null;
         String vocabDiff = characters ? Compatibility.vocabulary(state.vocabulary(), now)
@@ -291,6 +304,10 @@ public final class RunStart {
             throw new ConfigException("finetune.resume_optimizer: " + checkpoint + " is a Hugging Face folder, which holds"
                     + " no optimizer state; fine-tune with a fresh optimizer");
         }
+        if (positions != PositionRows.SAME && model.positional() == PositionalKind.LEARNED) {
+            say.accept("model.context: " + positions.saved() + " -> " + positions.now() + ": the learned position table keeps"
+                    + " its first " + positions.now() + " rows");
+        }
         if (lora && mode == Mode.FINETUNE && config.finetune().resumeOptimizer()) {
             throw new ConfigException("finetune.resume_optimizer: a lora run trains a new adapter, which the base's"
                     + " AdamW moments do not belong to; fine-tune with a fresh optimizer");
@@ -298,23 +315,23 @@ public final class RunStart {
         BaseModel baseModel = null;
         if (recorded != null) {
             recorded.verify();
-            WeightLoader.loadWeights(recorded.weights(folders), base, manager, rows);
-            WeightLoader.loadWeights(checkpoint, parameters, manager, rows);
+            WeightLoader.loadWeights(recorded.weights(folders), base, manager, rows, positions);
+            WeightLoader.loadWeights(checkpoint, parameters, manager, rows, PositionRows.SAME);
             baseModel = recorded;
         } else {
             WeightLoader.loadWeights(foreign != null ? foreign : TensorSource.of(SafeTensors.map(
-                    checkpoint.resolve(CheckpointDirectory.MODEL_FILE))), base, manager, rows);
+                    checkpoint.resolve(CheckpointDirectory.MODEL_FILE))), base, manager, rows, positions);
             baseModel = lora ? BaseModel.of(checkpoint, state.config()) : null;
         }
         if (adapter != null) {
             if (!lora) {
                 throw new ConfigException("--adapter needs finetune.method lora");
             }
-            WeightLoader.loadWeights(adapter, parameters, manager, VocabularyRows.IDENTITY);
+            WeightLoader.loadWeights(adapter, parameters, manager, VocabularyRows.IDENTITY, PositionRows.SAME);
             say.accept("adapter from " + adapter.describe());
         }
         AdamW.State optimizer = mode == Mode.RESUME || config.finetune().resumeOptimizer()
-                ? readMoments(trainable, rows, manager, say) : AdamW.State.FRESH;
+                ? readMoments(trainable, rows, positions, manager, say) : AdamW.State.FRESH;
         say.accept(what + " from " + checkpoint + " (step " + state.step() + ")");
         if (mode == Mode.RESUME) {
             return new Progress(state.step(), state.tokensSeen(), state.valLoss(), state.bestValLoss(),
@@ -325,8 +342,8 @@ public final class RunStart {
                 checkpoint.toAbsolutePath().normalize() + " (step " + state.step() + ")", optimizer, 0, baseModel);
     }
 
-    private AdamW.State readMoments(Map<String, Parameter> trainable, VocabularyRows rows, NDManager manager,
-            Consumer<String> say) {
+    private AdamW.State readMoments(Map<String, Parameter> trainable, VocabularyRows rows, PositionRows positions,
+            NDManager manager, Consumer<String> say) {
         Map<String, float[]> means = new HashMap<>();
         Map<String, float[]> variances = new HashMap<>();
         List<String> missing = new ArrayList<>();
@@ -342,6 +359,10 @@ public final class RunStart {
                 } else if (rows.applies(name, m.getShape(), target.getShape())) {
                     means.put(name, rows.remap(m, target, true));
                     variances.put(name, rows.remap(v, target, true));
+                } else if (positions.applies(name, m.getShape(), target.getShape())
+                        && positions.applies(name, v.getShape(), target.getShape())) {
+                    means.put(name, positions.cut(m).toFloatArray());
+                    variances.put(name, positions.cut(v).toFloatArray());
                 } else if (!m.getShape().equals(target.getShape()) || !v.getShape().equals(target.getShape())) {
                     throw new ConfigException(checkpoint.resolve(CheckpointDirectory.OPTIMIZER_FILE) + ": moments of '" + name
                             + "' have shape " + m.getShape() + ", the parameter " + target.getShape());

@@ -21,11 +21,18 @@ public final class WeightLoader {
      * Copies saved weights into the parameters, checking that names and shapes match exactly.
      *
      * @param rows maps vocabulary rows of the token table and head onto a new vocabulary
+     * @param positions cuts learned position tables to a shorter context
      */
     public static void loadWeights(Path checkpoint, Map<String, Parameter> parameters, NDManager manager,
-            VocabularyRows rows) {
+            VocabularyRows rows, PositionRows positions) {
         loadWeights(TensorSource.of(SafeTensors.map(checkpoint.resolve(CheckpointDirectory.MODEL_FILE))), parameters,
-                manager, rows);
+                manager, rows, positions);
+    }
+
+    /** {@link #loadWeights(TensorSource, Map, NDManager, VocabularyRows, PositionRows)} at the same context. */
+    public static void loadWeights(TensorSource source, Map<String, Parameter> parameters, NDManager manager,
+            VocabularyRows rows) {
+        loadWeights(source, parameters, manager, rows, PositionRows.SAME);
     }
 
     /**
@@ -34,7 +41,7 @@ public final class WeightLoader {
      * every name and shape first: all problems are reported together and nothing is half loaded.
      */
     public static void loadWeights(TensorSource source, Map<String, Parameter> parameters, NDManager manager,
-            VocabularyRows rows) {
+            VocabularyRows rows, PositionRows positions) {
         Map<String, Shape> saved = new LinkedHashMap<>(source.shapes());
         List<String> missing = new ArrayList<>();
         List<String> wrongShape = new ArrayList<>();
@@ -43,7 +50,8 @@ public final class WeightLoader {
             Shape target = entry.getValue().getArray().getShape();
             if (shape == null) {
                 missing.add(entry.getKey());
-            } else if (!shape.equals(target) && !rows.applies(entry.getKey(), shape, target)) {
+            } else if (!shape.equals(target) && !rows.applies(entry.getKey(), shape, target)
+                    && !positions.applies(entry.getKey(), shape, target)) {
                 wrongShape.add("'" + entry.getKey() + "' is " + shape + ", the model's " + target);
             }
         }
@@ -66,6 +74,8 @@ public final class WeightLoader {
                 NDArray tensor = source.read(entry.getKey(), scratch);
                 if (rows.applies(entry.getKey(), tensor.getShape(), target.getShape())) {
                     ArrayCopy.into(target, rows.remap(tensor, target, false));
+                } else if (positions.applies(entry.getKey(), tensor.getShape(), target.getShape())) {
+                    ArrayCopy.into(target, positions.cut(tensor).toType(target.getDataType(), false));
                 } else {
                     ArrayCopy.into(target, tensor.toType(target.getDataType(), false));
                 }
@@ -75,7 +85,7 @@ public final class WeightLoader {
 
     /** {@link #loadWeights} with the vocabulary unchanged. */
     public static void loadWeights(Path checkpoint, Map<String, Parameter> parameters, NDManager manager) {
-        loadWeights(checkpoint, parameters, manager, VocabularyRows.IDENTITY);
+        loadWeights(checkpoint, parameters, manager, VocabularyRows.IDENTITY, PositionRows.SAME);
     }
 
     /** Tensors of the optimizer file, in {@code scratch}. */

@@ -381,7 +381,9 @@ public final class ConfigLoader {
                         optionalPath(c.text("data.chat_template"), baseDir),
                         parse(() -> ChatOptions.LossOn.parse(c.text("data.loss_on"))),
                         parse(() -> ChatOptions.Overlong.parse(c.text("data.overlong"))),
-                        parse(() -> ChatOptions.Packing.parse(c.text("data.packing"))));
+                        parse(() -> ChatOptions.Packing.parse(c.text("data.packing"))),
+                        parse(() -> DataConfig.encoding(c.text("data.encoding"))),
+                        parse(() -> DataConfig.OnBadFile.parse(c.text("data.on_bad_file"))));
         if (data.task().synthetic()) {
             var problems = new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), 0);
             int longest = Math.max(problems.maxSourceLength(), problems.maxTargetLength());

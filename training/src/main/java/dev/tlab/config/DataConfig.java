@@ -3,14 +3,15 @@ package dev.tlab.config;
 import dev.tlab.data.DataTask;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.util.EnumNames;
+import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * What the model learns and from what. {@code path} (already resolved) is the corpus of the
- * {@code lm} and {@code mlm} tasks: a text file for {@code char}; for the BPE tokenizers also a
- * directory, a glob or JSON Lines, prepared into token shards. The synthetic seq2seq tasks
- * generate their own problems.
+ * {@code lm} and {@code mlm} tasks: a text file, a directory, a glob or JSON Lines, read into
+ * memory for {@code char} and prepared into token shards for the BPE tokenizers. The synthetic
+ * seq2seq tasks generate their own problems.
  *
  * @param tokenizer char, gpt2, bpe or hf
  * @param vocabSize tokens a {@code bpe} tokenizer is trained to
@@ -28,11 +29,13 @@ import java.util.List;
  * @param lossOn chat: which tokens the loss counts
  * @param overlong chat: what happens to an example longer than a window
  * @param packing chat: several examples per window, or one
+ * @param encoding the character set the source files are written in
+ * @param onBadFile what a source file that is empty or not text in {@code encoding} does
  */
 public record DataConfig(Path path, String tokenizer, int vocabSize, Path tokenizerFile, Newlines newlines,
         String textField, Path valPath, Path cache, double valFraction, DataTask task, double maskFraction,
         int minLength, int maxLength, ChatOptions.Format format, Path chatTemplate, ChatOptions.LossOn lossOn,
-        ChatOptions.Overlong overlong, ChatOptions.Packing packing) {
+        ChatOptions.Overlong overlong, ChatOptions.Packing packing, Charset encoding, OnBadFile onBadFile) {
 
     public static final List<String> TOKENIZERS = List.of("char", "gpt2", "bpe", "hf");
 
@@ -51,6 +54,40 @@ public record DataConfig(Path path, String tokenizer, int vocabSize, Path tokeni
         public String toString() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+    }
+
+    /** What a source file that cannot be read as text does: stop the run, or be left out (and listed). */
+    public enum OnBadFile {
+        FAIL, SKIP;
+
+        public static OnBadFile parse(String value) {
+            return EnumNames.parse(OnBadFile.class, "data.on_bad_file", value);
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * A charset Java knows that writes ASCII as ASCII (files are cut at line breaks before decoding,
+     * so UTF-16 and UTF-32 cannot be read in pieces).
+     */
+    public static Charset encoding(String name) {
+        Charset charset;
+        try {
+            charset = Charset.forName(name.strip());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("data.encoding: unknown character set '" + name
+                    + "'; give a name Java knows, e.g. UTF-8, ISO-8859-1 or windows-1252");
+        }
+        byte[] ascii = "\n a".getBytes(charset);
+        if (!java.util.Arrays.equals(ascii, new byte[] {'\n', ' ', 'a'})) {
+            throw new ConfigException("data.encoding: " + charset.name() + " does not write ASCII as single bytes; give"
+                    + " UTF-8, ISO-8859-1, windows-1252 or another ASCII-compatible character set");
+        }
+        return charset;
     }
 
     public DataConfig {

@@ -56,6 +56,8 @@ final class ResolvedConfig {
         data.put("vocab_size", d.vocabSize());
         data.put("tokenizer_file", d.tokenizerFile() == null ? "" : d.tokenizerFile().toString());
         data.put("newlines", d.newlines().toString());
+        data.put("encoding", d.encoding().name());
+        data.put("on_bad_file", d.onBadFile().toString());
         data.put("text_field", d.textField());
         data.put("val_path", d.valPath() == null ? "" : d.valPath().toString());
         data.put("cache", d.cache() == null ? "" : d.cache().toString());

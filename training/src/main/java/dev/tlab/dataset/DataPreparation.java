@@ -9,6 +9,7 @@ import dev.tlab.tokenize.Tokenizers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -37,9 +38,15 @@ public final class DataPreparation {
      * @param listener hears progress of BPE training and of tokenization
      */
     public static Result prepare(DataConfig data, Tokenizer base, PrepareListener listener) {
-        TextSources train = TextSources.resolve("data.path", data.path().toString(), Path.of(""), data.textField());
-        TextSources val = data.valPath() == null ? null
-                : TextSources.resolve("data.val_path", data.valPath().toString(), Path.of(""), data.textField());
+        TextSources train = TextSources.resolve("data.path", data.path().toString(), Path.of(""), data.textField(),
+                data.encoding(), data.onBadFile());
+        TextSources val = data.valPath() == null ? null : TextSources.resolve("data.val_path", data.valPath().toString(),
+                Path.of(""), data.textField(), data.encoding(), data.onBadFile());
+        for (TextSources source : val == null ? List.of(train) : List.of(train, val)) {
+            if (!source.skipped().isEmpty()) {
+                listener.message(skippedNote(source));
+            }
+        }
         TextTransform transform = data.newlines() == DataConfig.Newlines.LF ? TextTransform.LF : TextTransform.NONE;
         Path output = outputDir(data);
         Tokenizer tokenizer = base != null ? Tokenizers.requireKind(base, data.tokenizer()) : tokenizer(data, train, transform, output, listener);
@@ -49,6 +56,13 @@ public final class DataPreparation {
         TokenShards shards = prepared.shards();
         shards.requireTokenizer(tokenizer);
         return new Result(tokenizer, shards, utf8Bytes(tokenizer, shards.val()), prepared.reused(), prepared.reason());
+    }
+
+    /** One line listing the files {@code data.on_bad_file: skip} left out of {@code source}. */
+    public static String skippedNote(TextSources source) {
+        return source.key() + ": skipped " + source.skipped().size() + (source.skipped().size() == 1 ? " file" : " files")
+                + " (data.on_bad_file: skip): " + source.skipped().stream().map(Object::toString)
+                        .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**

@@ -18,7 +18,10 @@ import java.util.List;
  * source files with SHA-256) and what they hold (per split, each shard with its token count, size and SHA-256).
  */
 public record DatasetMeta(int version, TokenizerInfo tokenizer, TokenDtype dtype, PrepareSettings settings, Split train,
-        Split val, List<SourceFile> trainSources, List<SourceFile> valSources) {
+        Split val, List<SourceFile> trainSources, List<SourceFile> valSources, List<SkippedFile> skipped) {
+
+    /** A source file left out by {@code data.on_bad_file: skip}, and why. */
+    public record SkippedFile(String path, String reason) {}
 
     public static final String FILE = "meta.json";
     public static final String FORMAT = "tlab token shards";
@@ -68,12 +71,17 @@ public record DatasetMeta(int version, TokenizerInfo tokenizer, TokenDtype dtype
         set.put("separator", settings.separator());
         set.put("shard_tokens", settings.shardTokens());
         set.put("piece_bytes", settings.pieceBytes());
+        set.put("encoding", settings.encoding());
         ObjectNode splits = root.putObject("splits");
         splitJson(splits.putObject("train"), train);
         splitJson(splits.putObject("val"), val);
         ObjectNode sources = root.putObject("sources");
         sourcesJson(sources.putArray("train"), trainSources);
         sourcesJson(sources.putArray("val"), valSources);
+        ArrayNode left = root.putArray("skipped");
+        for (SkippedFile file : skipped) {
+            left.addObject().put("path", file.path()).put("reason", file.reason());
+        }
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (IOException e) {
@@ -135,11 +143,22 @@ public record DatasetMeta(int version, TokenizerInfo tokenizer, TokenDtype dtype
                         f.text(set, "transform"),
                         f.integer(set, "separator"),
                         f.longValue(set, "shard_tokens"),
-                        f.integer(set, "piece_bytes")),
+                        f.integer(set, "piece_bytes"),
+                        // Shards from before data.encoding were read as UTF-8.
+                        set.path("encoding").isTextual() ? set.get("encoding").textValue() : "UTF-8"),
                 split(f, f.object(splits, "train")),
                 split(f, f.object(splits, "val")),
                 sourceFiles(f, f.array(sources, "train")),
-                sourceFiles(f, f.array(sources, "val")));
+                sourceFiles(f, f.array(sources, "val")),
+                skippedFiles(f, root.path("skipped")));
+    }
+
+    private static List<SkippedFile> skippedFiles(Fields f, JsonNode array) {
+        List<SkippedFile> files = new ArrayList<>();
+        for (JsonNode file : array) {
+            files.add(new SkippedFile(f.text(file, "path"), f.text(file, "reason")));
+        }
+        return List.copyOf(files);
     }
 
     private static Split split(Fields f, JsonNode node) {

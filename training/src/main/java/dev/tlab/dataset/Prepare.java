@@ -253,7 +253,7 @@ public final class Prepare {
             }
             tokenizer.save(dir);
             DatasetMeta meta = new DatasetMeta(DatasetMeta.VERSION, tokenizerInfo(tokenizer), dtype, request.settings(),
-                    hashed(dir, train), hashed(dir, val), trainFiles, valFiles);
+                    hashed(dir, train), hashed(dir, val), trainFiles, valFiles, request.skipped());
             DurableFiles.writeSynced(dir.resolve(DatasetMeta.FILE),
                     out -> out.write(meta.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             return meta;

@@ -3,6 +3,8 @@ package dev.tlab.dataset;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.tokenize.Tokenizer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What {@link Prepare} turns into shards: a training source, and either a validation source or the
@@ -77,7 +79,17 @@ public record PrepareRequest(TextSources train, TextSources val, double valFract
     /** The settings meta.json records; with the sources and the tokenizer they decide reuse. */
     public PrepareSettings settings() {
         return new PrepareSettings(train.spec(), train.textField(), val == null ? valFraction : null,
-                val == null ? null : val.spec(), transform.name(), tokenizer.documentSeparator(), shardTokens, pieceBytes);
+                val == null ? null : val.spec(), transform.name(), tokenizer.documentSeparator(), shardTokens, pieceBytes,
+                train.encoding().name());
+    }
+
+    /** The source files left out by {@code data.on_bad_file: skip}, training source first. */
+    public List<DatasetMeta.SkippedFile> skipped() {
+        List<DatasetMeta.SkippedFile> skipped = new ArrayList<>();
+        for (TextSources source : val == null ? List.of(train) : List.of(train, val)) {
+            source.skipped().forEach(s -> skipped.add(new DatasetMeta.SkippedFile(s.file().toString(), s.reason())));
+        }
+        return skipped;
     }
 
     public TokenDtype dtype() {

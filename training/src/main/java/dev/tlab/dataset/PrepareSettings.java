@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param separator the token between documents, or -1 for none
  * @param shardTokens the most tokens one shard file holds
  * @param pieceBytes the size long files are read (and so encoded) in
+ * @param encoding the source files' character set ({@code data.encoding})
  */
 public record PrepareSettings(String path, String textField, Double valFraction, String valPath, String transform,
-        int separator, long shardTokens, int pieceBytes) {
+        int separator, long shardTokens, int pieceBytes, String encoding) {
 
     /** {@code name: old -> new} for each setting that differs from {@code before}. */
     public List<String> changesFrom(PrepareSettings before) {
@@ -31,6 +32,7 @@ public record PrepareSettings(String path, String textField, Double valFraction,
         change(changes, "separator", before.separator, separator);
         change(changes, "shard_tokens", before.shardTokens, shardTokens);
         change(changes, "piece_bytes", before.pieceBytes, pieceBytes);
+        change(changes, "encoding", before.encoding, encoding);
         return changes;
     }
 

@@ -10,7 +10,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +22,10 @@ import java.util.Locale;
  *
  * @param key the config key of the source, named in errors
  * @param textField the JSON Lines field holding a document's text
+ * @param encoding the files' character set ({@code data.encoding})
  * @param sourceBytes the file bytes this chunk accounts for (a skipped byte-order mark included)
  */
-record TextChunk(String key, String textField, List<Segment> segments, long sourceBytes) {
+record TextChunk(String key, String textField, Charset encoding, List<Segment> segments, long sourceBytes) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -54,18 +55,20 @@ record TextChunk(String key, String textField, List<Segment> segments, long sour
     }
 
     private String decode(Segment segment) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = encoding.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(segment.bytes());
-        CharBuffer out = CharBuffer.allocate(segment.bytes().length); // UTF-8 never has fewer bytes than UTF-16 chars
+        // ASCII-compatible character sets (DataConfig.encoding) never have fewer bytes than UTF-16 chars.
+        CharBuffer out = CharBuffer.allocate(segment.bytes().length);
         CoderResult result = decoder.decode(in, out, true);
         if (!result.isError()) {
             result = decoder.flush(out);
         }
         if (result.isError()) {
-            throw new ConfigException(key + ": " + segment.file() + " is not valid UTF-8: bad byte sequence at byte offset "
-                    + (segment.byteOffset() + in.position()) + "; allowed: UTF-8 text");
+            throw new ConfigException(key + ": " + segment.file() + " is not " + encoding.name() + " text: bad byte sequence"
+                    + " at byte offset " + (segment.byteOffset() + in.position()) + "; if it is written in another character"
+                    + " set, set data.encoding (e.g. ISO-8859-1 or windows-1252), or data.on_bad_file: skip to leave such files out");
         }
         return out.flip().toString();
     }

@@ -1,8 +1,16 @@
 package dev.tlab.dataset;
 
+import dev.tlab.config.DataConfig.OnBadFile;
 import dev.tlab.errors.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -33,13 +41,30 @@ public final class TextSources {
     private final String key;
     private final String spec;
     private final String textField;
+    private final Charset encoding;
     private final List<Path> files;
+    private final List<Skipped> skipped;
 
-    private TextSources(String key, String spec, String textField, List<Path> files) {
+    /** A source file left out by {@code data.on_bad_file: skip}, and why. */
+    public record Skipped(Path file, String reason) {
+        @Override
+        public String toString() {
+            return file + " (" + reason + ")";
+        }
+    }
+
+    private TextSources(String key, String spec, String textField, Charset encoding, List<Path> files, List<Skipped> skipped) {
         this.key = key;
         this.spec = spec;
         this.textField = textField;
+        this.encoding = encoding;
         this.files = files;
+        this.skipped = skipped;
+    }
+
+    /** {@link #resolve(String, String, Path, String, Charset, OnBadFile)} for UTF-8 files, any bad one an error. */
+    public static TextSources resolve(String key, String spec, Path base, String textField) {
+        return resolve(key, spec, base, textField, StandardCharsets.UTF_8, OnBadFile.FAIL);
     }
 
     /**
@@ -48,19 +73,75 @@ public final class TextSources {
      *
      * @param key the config key {@code spec} came from, named in errors
      * @param textField the JSON Lines field holding a document's text; null if none is configured
+     * @param encoding the files' character set ({@code data.encoding})
+     * @param onBadFile {@code skip}: files that are empty or not text in {@code encoding} are left out
+     *     and listed in {@link #skipped} (found by decoding every file once more, here);
+     *     {@code fail}: the first such file is an error, found while it is read
      */
-    public static TextSources resolve(String key, String spec, Path base, String textField) {
+    public static TextSources resolve(String key, String spec, Path base, String textField, Charset encoding,
+            OnBadFile onBadFile) {
         List<Path> files = isGlob(spec) ? glob(key, spec, base) : pathOrDirectory(key, base.resolve(spec).toAbsolutePath().normalize());
+        List<Path> kept = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
         for (Path file : files) {
-            if (size(key, file) == 0) {
-                throw new ConfigException(key + ": file is empty: " + file + "; every source file must hold text");
+            String bad = size(key, file) == 0 ? "empty" : onBadFile == OnBadFile.SKIP ? undecodable(key, file, encoding) : null;
+            if (bad != null && onBadFile == OnBadFile.SKIP) {
+                skipped.add(new Skipped(file, bad));
+                continue;
+            }
+            if (bad != null) {
+                throw new ConfigException(key + ": file is empty: " + file
+                        + "; every source file must hold text (data.on_bad_file: skip leaves such files out)");
             }
             if (isJsonLines(file) && textField == null) {
                 throw new ConfigException("data.text_field: " + file
                         + " is JSON Lines (.jsonl); set data.text_field to the string field that holds each line's text");
             }
+            kept.add(file);
         }
-        return new TextSources(key, spec, textField, List.copyOf(files));
+        if (kept.isEmpty()) {
+            throw new ConfigException(key + ": every file was skipped (data.on_bad_file: skip), none holds " + encoding.name()
+                    + " text: " + skipped.get(0) + (skipped.size() > 1 ? " and " + (skipped.size() - 1) + " more" : ""));
+        }
+        return new TextSources(key, spec, textField, encoding, List.copyOf(kept), List.copyOf(skipped));
+    }
+
+    /** Why {@code file} is not text in {@code encoding}, or null if it is; decoded in pieces, never held whole. */
+    private static String undecodable(String key, Path file, Charset encoding) {
+        CharsetDecoder decoder = encoding.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.allocate(1 << 16);
+        CharBuffer out = CharBuffer.allocate(1 << 17);
+        long offset = 0; // of in's first byte in the file
+        try (InputStream stream = Files.newInputStream(file)) {
+            boolean end = false;
+            while (!end) {
+                int n = stream.read(in.array(), in.position(), in.remaining());
+                end = n < 0;
+                in.position(in.position() + Math.max(n, 0));
+                in.flip();
+                CoderResult result = decoder.decode(in, out, end);
+                if (result.isError()) {
+                    return "not " + encoding.name() + " text: bad byte sequence at byte offset " + (offset + in.position());
+                }
+                out.clear();
+                offset += in.position();
+                in.compact();
+            }
+        } catch (IOException e) {
+            throw new ConfigException(key + ": cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return null;
+    }
+
+    /** Files left out by {@code data.on_bad_file: skip}, in path order. */
+    public List<Skipped> skipped() {
+        return skipped;
+    }
+
+    /** The files' character set. */
+    public Charset encoding() {
+        return encoding;
     }
 
     /** The config key this source came from, e.g. {@code data.path}. */
@@ -241,7 +322,7 @@ public final class TextSources {
 
         void flush() {
             if (!segments.isEmpty()) {
-                sink.accept(new TextChunk(key, textField, segments, sourceBytes));
+                sink.accept(new TextChunk(key, textField, encoding, segments, sourceBytes));
                 segments = new ArrayList<>();
                 sourceBytes = 0;
             }

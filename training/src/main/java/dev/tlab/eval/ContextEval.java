@@ -11,6 +11,8 @@ import dev.tlab.data.LmSplits;
 import dev.tlab.data.TokenSequence;
 import dev.tlab.data.TokenSplits;
 import dev.tlab.dataset.DataPreparation;
+import dev.tlab.dataset.PrepareListener;
+import dev.tlab.dataset.TextCorpus;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.inference.TrainedModel;
 import dev.tlab.memory.AvailableMemory;
@@ -126,14 +128,16 @@ public final class ContextEval {
                     + " corpus: its answer-token loss is the run's val_loss; pass --data with a text file to measure loss by context");
         }
         if (data == null && config.data().prepared()) {
-            var prepared = DataPreparation.prepare(config.data(), tokenizer, dev.tlab.dataset.PrepareListener.SILENT);
+            var prepared = DataPreparation.prepare(config.data(), tokenizer, PrepareListener.SILENT);
             return new LmSplits(prepared.shards().train(), prepared.shards().val(), prepared.valBytes());
         }
         Path text = data == null ? config.data().path() : data.toAbsolutePath();
         if (data != null && !java.nio.file.Files.isRegularFile(text)) {
             throw new ConfigException("--data: file not found: " + data);
         }
-        String corpus = Corpus.read(text, config.data().newlines());
+        // The run's own text is read as training read it (a folder, JSON Lines, data.encoding, skipped files).
+        String corpus = data == null ? TextCorpus.read(config.data(), PrepareListener.SILENT)
+                : Corpus.read(text, config.data().newlines());
         try {
             TokenSplits splits = TokenSplits.split(tokenizer.encode(corpus), config.data().valFraction());
             return LmSplits.of(splits, tokenizer);

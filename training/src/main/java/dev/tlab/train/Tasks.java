@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDManager;
 import dev.tlab.chat.ChatDataset;
 import dev.tlab.config.DataConfig;
 import dev.tlab.config.RunConfig;
-import dev.tlab.data.Corpus;
 import dev.tlab.data.LmSplits;
 import dev.tlab.data.SyntheticSeq2Seq;
 import dev.tlab.data.TokenSplits;
 import dev.tlab.dataset.DataPreparation;
 import dev.tlab.dataset.PrepareListener;
+import dev.tlab.dataset.TextCorpus;
 import dev.tlab.errors.ConfigException;
 import dev.tlab.memory.AvailableMemory;
 import dev.tlab.memory.MemoryEstimate;
@@ -58,7 +58,7 @@ public final class Tasks {
         }
         switch (data.task()) {
             case LM, MLM -> {
-                String text = Corpus.read(data.path(), data.newlines());
+                String text = TextCorpus.read(data, preparing);
                 boolean masked = data.task() == dev.tlab.data.DataTask.MLM;
                 CharTokenizer tokenizer = base == null ? CharTokenizer.fit(text)
                         : CharTokenizer.extend(masked ? withoutMask(characters(base, data)) : characters(base, data), text);
@@ -97,9 +97,9 @@ public final class Tasks {
             return run.model().forVocabulary(preparedVocabulary(data));
         }
         return switch (data.task()) {
-            case LM -> run.model().forVocabulary(CharTokenizer.fit(Corpus.read(data.path(), data.newlines())).vocabSize());
+            case LM -> run.model().forVocabulary(CharTokenizer.fit(TextCorpus.read(data, PrepareListener.SILENT)).vocabSize());
             case MLM -> run.model().forVocabulary(
-                    MaskedLmTask.withMask(CharTokenizer.fit(Corpus.read(data.path(), data.newlines()))).vocabSize());
+                    MaskedLmTask.withMask(CharTokenizer.fit(TextCorpus.read(data, PrepareListener.SILENT))).vocabSize());
             default -> run.model().forVocabulary(
                     new SyntheticSeq2Seq(data.task(), data.minLength(), data.maxLength(), run.train().seed()).tokenizer().vocabSize());
         };

@@ -162,9 +162,9 @@ class ConfigDocTest {
             enums++;
         }
         // At least these (a new enum key adds one): proof that the allowed lists were read at all.
-        assertTrue(enums >= 21, enums + " keys with allowed lists; expected model.ffn, gelu, norm_placement, norm, positional,"
+        assertTrue(enums >= 22, enums + " keys with allowed lists; expected model.ffn, gelu, norm_placement, norm, positional,"
                 + " attention, train.device, precision, checkpoint_signal, extend, data.task, tokenizer, newlines, format,"
-                + " loss_on, overlong, packing, finetune.vocab, finetune.method, finetune.base_precision,"
+                + " loss_on, overlong, packing, on_bad_file, finetune.vocab, finetune.method, finetune.base_precision,"
                 + " sample.context_limit and any added since");
     }
 

@@ -370,7 +370,7 @@ class PrepareTest {
         int[] tokens = all(before.train());
         Files.write(corpus.resolve("b.txt"), new byte[] {'o', 'k', '\n', (byte) 0xC3, '('});
         var e = assertThrows(ConfigException.class, () -> Prepare.run(request(source(corpus), out), PrepareListener.SILENT));
-        assertTrue(e.getMessage().contains("b.txt is not valid UTF-8"), e.getMessage());
+        assertTrue(e.getMessage().contains("b.txt is not UTF-8 text"), e.getMessage());
         assertArrayEquals(tokens, all(TokenShards.open(out).train()), "the earlier prepared data is intact");
         try (Stream<Path> siblings = Files.list(dir)) {
             assertEquals(List.of(".out.lock", "corpus", "out"), siblings.map(p -> p.getFileName().toString()).sorted().toList(),

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TextSourcesTest {
 
+    private static final String HINT = "; if it is written in another character set, set data.encoding (e.g. ISO-8859-1 or windows-1252), or data.on_bad_file: skip to leave such files out";
+
     @TempDir Path dir;
 
     private ConfigException prepareFails(String spec, String textField) {
@@ -41,14 +43,14 @@ class TextSourcesTest {
         bytes.write(" and the rest\n".getBytes(StandardCharsets.UTF_8));
         Files.write(dir.resolve("bad.txt"), bytes.toByteArray());
         var e = prepareFails("bad.txt", null);
-        assertEquals("data.path: " + dir.resolve("bad.txt") + " is not valid UTF-8: bad byte sequence at byte offset " + offset
-                + "; allowed: UTF-8 text", e.getMessage());
+        assertEquals("data.path: " + dir.resolve("bad.txt") + " is not UTF-8 text: bad byte sequence at byte offset " + offset
+                + HINT, e.getMessage());
     }
 
     @Test
     void aTruncatedUtf8SequenceAtTheEndIsInvalid() throws Exception {
         Files.write(dir.resolve("cut.txt"), new byte[] {'a', 'b', (byte) 0xE6, (byte) 0x97});
-        assertTrue(prepareFails("cut.txt", null).getMessage().endsWith("at byte offset 2; allowed: UTF-8 text"));
+        assertTrue(prepareFails("cut.txt", null).getMessage().endsWith("at byte offset 2" + HINT));
     }
 
     @Test
@@ -87,7 +89,8 @@ class TextSourcesTest {
         assertEquals("data.path: no file matches the glob 'data/*.txt' (in " + dir + "; hidden files are skipped)",
                 resolveFails("data/*.txt", null).getMessage());
         Files.createFile(dir.resolve("zero.txt"));
-        assertEquals("data.path: file is empty: " + dir.resolve("zero.txt") + "; every source file must hold text",
+        assertEquals("data.path: file is empty: " + dir.resolve("zero.txt") + "; every source file must hold text"
+                + " (data.on_bad_file: skip leaves such files out)",
                 resolveFails("zero.txt", null).getMessage());
         Files.writeString(dir.resolve("blank.jsonl"), "\n\n");
         assertEquals("data.path: blank.jsonl holds no text to encode", prepareFails("blank.jsonl", "text").getMessage());
@@ -184,8 +187,8 @@ class TextSourcesTest {
             var e = assertThrows(ConfigException.class, () -> Prepare.run(
                     PrepareRequest.of(source, new ByteTokenizer(), dir.resolve("out")).withPieceBytes(64).withThreads(threads),
                     PrepareListener.SILENT));
-            assertEquals("data.path: " + corpus.resolve("05.txt") + " is not valid UTF-8: bad byte sequence at byte offset 40;"
-                    + " allowed: UTF-8 text", e.getMessage(), threads + " threads");
+            assertEquals("data.path: " + corpus.resolve("05.txt") + " is not UTF-8 text: bad byte sequence at byte offset 40"
+                    + HINT, e.getMessage(), threads + " threads");
         }
     }
 }
