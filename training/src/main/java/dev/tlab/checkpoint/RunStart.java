@@ -249,11 +249,12 @@ public final class RunStart {
         List<String> problems = new ArrayList<>();
         PositionRows positions = PositionRows.SAME;
         if (mode == Mode.FINETUNE && model.context() != before.context()) {
-            // A fine-tune may train at a shorter context: nothing but a learned table depends on it, and that is cut.
-            if (model.context() > before.context()) {
+            // Only a learned position table depends on the context: a fine-tune may cut it to a shorter one,
+            // and any other scheme may train at any context.
+            if (model.positional() == PositionalKind.LEARNED && model.context() > before.context()) {
                 problems.add("model.context: " + model.context() + " is longer than the checkpoint's " + before.context()
                         + "; a fine-tune can shorten the context, not lengthen it (set model.context <= " + before.context() + ")");
-            } else {
+            } else if (model.positional() == PositionalKind.LEARNED) {
                 positions = new PositionRows(before.context(), model.context());
             }
             before = before.toBuilder().context(model.context()).build();
