@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
                     + " model.safetensors.index.json; float32, float16 or bfloat16) as a tlab run with one checkpoint,"
                     + " step-000000. config.json's model_type picks the family: gpt2 (on GPT-2's tokenizer), llama, mistral,"
                     + " qwen2, qwen3 (on the folder's tokenizer.json, with its tokenizer_config.json and generation_config.json).",
-            "sample, eval and finetune --from then use it like any run. tlab does not download weights:"
-                    + " huggingface-cli download HuggingFaceTB/SmolLM2-135M --local-dir models/smollm2"
+            "sample, eval and finetune --from then use it like any run. tlab does not download weights; for example:",
+            "  huggingface-cli download HuggingFaceTB/SmolLM2-135M --local-dir models/smollm2"
         })
 final class ImportCommand implements Callable<Integer> {
 

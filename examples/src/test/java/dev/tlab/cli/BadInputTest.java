@@ -127,7 +127,7 @@ class BadInputTest {
                 Arguments.of(List.of("eval", "RUN", "--device", "gpu:99"), "error: --device: 'gpu:99' asked for, but "),
                 Arguments.of(List.of("bench", CONFIG, "--steps", "0"), "error: --steps: must be >= 1, got 0"),
                 Arguments.of(List.of("trian", CONFIG), "error: unknown command 'trian' (did you mean train?); the commands"
-                        + " are: train, prepare, resume, finetune, inspect, plot, compare, sample, eval, ablate, bench, import,"
+                        + " are: train, prepare, resume, finetune, inspect, plot, compare, sample, chat, eval, ablate, bench, import,"
                         + " export, help (see tlab --help)"),
                 Arguments.of(List.of("bogus"), "error: unknown command 'bogus'; the commands are: train, "));
     }

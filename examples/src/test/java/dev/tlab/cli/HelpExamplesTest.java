@@ -53,7 +53,7 @@ class HelpExamplesTest {
     void aCommandLineInADescriptionIsALineOfItsOwn() {
         String help = run("import", "--help").out();
         assertTrue(help.lines().map(String::strip).toList()
-                .contains("huggingface-cli download openai-community/gpt2 --local-dir models/gpt2"), help);
+                .contains("huggingface-cli download HuggingFaceTB/SmolLM2-135M --local-dir models/smollm2"), help);
         assertEquals(1, help.split("huggingface-cli", -1).length - 1, help);
     }
 }
