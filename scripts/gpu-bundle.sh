@@ -106,7 +106,7 @@ fi
 export PYTORCH_VERSION="${PYTORCH_VERSION:-2.7.1}"
 export PYTORCH_FLAVOR="${PYTORCH_FLAVOR:-cu128}"
 # As ./tlab: libtorch's idle OpenMP threads sleep, so runs sharing the CPU cores do not spin against each other.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+[[ -n "${OMP_WAIT_POLICY:-}" ]] || export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-2000}"
 java=("$here/jre/bin/java" -Dai.djl.offline=true ${TLAB_JAVA_OPTS:-})
 cd "$here"
 if [[ "${1:-}" == test ]]; then

@@ -8,11 +8,12 @@ import java.util.function.Consumer;
  * The one place that sets how many CPU threads one libtorch operation may use ({@code train.threads}).
  *
  * <p>libtorch splits an operation over an OpenMP team, one thread per core by default. Between
- * operations the team's threads spin-wait for the next one unless {@code OMP_WAIT_POLICY=PASSIVE}
- * (which OpenMP reads once, as libtorch loads: {@code ./tlab} sets it). Spinning threads hold cores
- * that another process sharing them needs, and its threads spin on the cores this one needs: two
- * runs on two cores then each ran at a tenth of their speed alone instead of half (docs/BENCHMARKS.md,
- * "A shared CPU"). Fewer threads per run is the other remedy ({@code train.threads}).
+ * operations the team's threads spin-wait for the next one, by default long enough to hold cores
+ * that another process sharing them needs: two runs on two cores then each ran at a twentieth of
+ * their speed alone instead of half. Sleeping at once ({@code OMP_WAIT_POLICY=PASSIVE}) costs a run
+ * alone a third; a short spin ({@code GOMP_SPINCOUNT=2000}, which OpenMP reads once, as libtorch
+ * loads: {@code ./tlab} sets it) keeps both (docs/BENCHMARKS.md, "A shared CPU"). Fewer threads per
+ * run is the other remedy ({@code train.threads}).
  *
  * <p>How an operation is split can change the last bits of its result, so a checkpoint records the
  * count it was trained with and a resume keeps it unless {@code train.threads} asks for another.
@@ -57,9 +58,10 @@ public final class CpuThreads {
     /** For the start-up line: e.g. "2 CPU threads (train.threads), waiting passively". */
     public static String describe(int threads) {
         String policy = System.getenv("OMP_WAIT_POLICY");
-        String waiting = policy == null || policy.isBlank()
-                ? "spin-waiting (set OMP_WAIT_POLICY=PASSIVE when other work shares the cores; ./tlab does)"
-                : "OMP_WAIT_POLICY=" + policy.strip();
+        String spins = System.getenv("GOMP_SPINCOUNT");
+        String waiting = policy != null && !policy.isBlank() ? "OMP_WAIT_POLICY=" + policy.strip()
+                : spins != null && !spins.isBlank() ? "GOMP_SPINCOUNT=" + spins.strip()
+                : "spin-waiting (set GOMP_SPINCOUNT=2000 when other work shares the cores; ./tlab does)";
         return threads + " CPU thread" + (threads == 1 ? "" : "s") + " (train.threads), " + waiting;
     }
 }
